@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# Install the Debian 12 packages spexbench needs, only those missing.
+# Uses sudo only when not root.  Safe to run repeatedly.
+set -euo pipefail
+PKGS=(build-essential cmake pkg-config git
+      libgsl-dev         # linear algebra (SVD/QR), RNG
+      zlib1g-dev         # gzip traces, raw DEFLATE in .npz members
+      libcmocka-dev      # unit tests
+      libjansson-dev     # JSON: spectra, results, shapiq files
+      libinih-dev        # INI config files
+      libxgboost-dev     # ProxySPEX's gradient-boosted trees (C API)
+      gnuplot-nox        # PNG/SVG plots
+      python3)           # test adapters for live-model protocol
+missing=()
+for p in "${PKGS[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -eq 0 ]; then
+  exit 0
+fi
+echo "install-deps: installing ${missing[*]}" >&2
+SUDO=""
+if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
+export DEBIAN_FRONTEND=noninteractive
+$SUDO apt-get update -qq
+$SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"

@@ -1,0 +1,117 @@
+/* Algorithm lookup, parsing "name:k=v,..." and the design -> oracle -> fit driver. */
+#include "algos/algo.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/timer.h"
+
+void sb_fit_phase_add(sb_fit *fit, const char *name, double seconds) {
+  for (size_t i = 0; i < fit->n_phases; i++)
+    if (!strcmp(fit->phases[i].name, name)) {
+      fit->phases[i].seconds += seconds;
+      return;
+    }
+  if (fit->n_phases == SB_FIT_MAX_PHASES) return;
+  snprintf(fit->phases[fit->n_phases].name, sizeof fit->phases[0].name, "%s", name);
+  fit->phases[fit->n_phases].seconds = seconds;
+  fit->n_phases++;
+}
+
+void sb_fit_clear(sb_fit *fit) {
+  sb_spectrum_free(fit->surrogate);
+  memset(fit, 0, sizeof *fit);
+}
+
+void sb_fit_info(sb_fit *fit, const char *fmt, ...) {
+  size_t used = strlen(fit->info);
+  if (used && used + 1 < sizeof fit->info) fit->info[used++] = ' ', fit->info[used] = '\0';
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(fit->info + used, sizeof fit->info - used, fmt, ap);
+  va_end(ap);
+}
+
+const sb_algo_type *sb_algo_find(const char *name, sb_error *err) {
+  for (size_t i = 0; sb_algo_types[i]; i++)
+    if (!strcmp(sb_algo_types[i]->name, name)) return sb_algo_types[i];
+  char names[1024] = "";
+  size_t used = 0;
+  for (size_t i = 0; sb_algo_types[i]; i++) {
+    int w = snprintf(names + used, sizeof names - used, "%s%s", i ? ", " : "",
+                     sb_algo_types[i]->name);
+    if (w < 0 || (size_t)w >= sizeof names - used) break;
+    used += (size_t)w;
+  }
+  sb_error_set(err, SB_EINVAL, "unknown algorithm '%s' (available: %s)", name, names);
+  return NULL;
+}
+
+int sb_algo_parse(const char *text, const sb_algo_type **type, sb_params **params,
+                  sb_error *err) {
+  *type = NULL;
+  *params = NULL;
+  char name[128];
+  const char *colon = strchr(text, ':');
+  size_t len = colon ? (size_t)(colon - text) : strlen(text);
+  if (len == 0 || len >= sizeof name)
+    return sb_error_set(err, SB_EINVAL, "'%s': expected NAME[:key=value,...]", text);
+  memcpy(name, text, len);
+  name[len] = '\0';
+  const sb_algo_type *t = sb_algo_find(name, err);
+  if (!t) return SB_EINVAL;
+  char what[160];
+  snprintf(what, sizeof what, "algorithm %s", name);
+  int rc = sb_params_parse(colon ? colon + 1 : "", t->params, what, params, err);
+  if (rc) return rc;
+  *type = t;
+  return SB_OK;
+}
+
+int sb_algo_execute(const sb_algo_type *type, const sb_algo_ctx *ctx, sb_oracle *oracle,
+                    sb_fit *out, sb_error *err) {
+  memset(out, 0, sizeof *out);
+  sb_oracle_set_caller(oracle, type->name);
+  int rc;
+  if (type->check && (rc = type->check(ctx, err)) != SB_OK) return rc;
+  if (type->run) {
+    double t0 = sb_wall_seconds(), o0 = sb_oracle_seconds(oracle);
+    rc = type->run(ctx, oracle, out, err);
+    double ot = sb_oracle_seconds(oracle) - o0;
+    sb_fit_phase_add(out, "oracle", ot);
+    sb_fit_phase_add(out, "fit", sb_wall_seconds() - t0 - ot);
+  } else {
+    sb_masks *masks = NULL;
+    void *state = NULL;
+    double t0 = sb_wall_seconds();
+    rc = type->design(ctx, &masks, &state, err);
+    sb_fit_phase_add(out, "design", sb_wall_seconds() - t0);
+    double *values = NULL;
+    if (rc == SB_OK) {
+      values = malloc((masks->count ? masks->count : 1) * sizeof *values);
+      if (!values) rc = sb_error_set(err, SB_ENOMEM, "%s: out of memory", type->name);
+    }
+    if (rc == SB_OK) {
+      t0 = sb_wall_seconds();
+      rc = sb_oracle_query(oracle, masks, values, err);
+      sb_fit_phase_add(out, "oracle", sb_wall_seconds() - t0);
+    }
+    if (rc == SB_OK) {
+      t0 = sb_wall_seconds();
+      rc = type->fit(ctx, state, masks, values, out, err);
+      sb_fit_phase_add(out, "fit", sb_wall_seconds() - t0);
+    }
+    free(values);
+    sb_masks_free(masks);
+    if (type->state_free) type->state_free(state);
+  }
+  if (rc == SB_OK && !out->surrogate)
+    rc = sb_error_set(err, SB_EINVAL, "%s: fit returned no surrogate", type->name);
+  if (rc != SB_OK) {
+    sb_spectrum_free(out->surrogate);
+    out->surrogate = NULL;
+  }
+  return rc;
+}

@@ -1,0 +1,82 @@
+/* The algorithm interface.
+ *
+ * An algorithm is a `const sb_algo_type` with function-pointer slots (cf.
+ * gsl_multimin_fminimizer_type) and a NULL-terminated registry (sb_algo_types).
+ * A run goes: check (may skip) -> design (the masks to query) -> the runner
+ * queries them through the counting oracle -> fit (surrogate spectrum).
+ * Algorithms whose later queries depend on earlier answers set `run` instead of
+ * design/fit and talk to the oracle themselves.  Adding an algorithm = one new
+ * file + one line in algos/registry.c (docs/ADDING_AN_ALGORITHM.md). */
+#ifndef SB_ALGO_H
+#define SB_ALGO_H
+
+#include <gsl/gsl_rng.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "core/error.h"
+#include "core/mask.h"
+#include "core/params.h"
+#include "core/spectrum.h"
+#include "oracle/oracle.h"
+
+typedef struct sb_algo_ctx {
+  size_t n;                 /* features */
+  size_t budget;            /* distinct queries allowed */
+  const sb_params *params;  /* validated against the type's table */
+  gsl_rng *rng;             /* seeded from the run definition; the only randomness */
+  uint64_t seed;            /* the run seed (rng's seed) */
+  uint64_t design_seed;     /* seed without the budget: nested designs across budgets */
+  double noise_sigma;       /* known noise std of the answers (0 = unknown/none) */
+  int threads;              /* threads the run may use (>= 1) */
+} sb_algo_ctx;
+
+#define SB_FIT_MAX_PHASES 8
+
+typedef struct sb_fit {
+  sb_spectrum *surrogate;   /* Fourier or Möbius; owned by the fit (sb_fit_clear) */
+  size_t n_phases;
+  struct {
+    char name[24];          /* "design", "oracle", "transform", "refit", "cv", ... */
+    double seconds;
+  } phases[SB_FIT_MAX_PHASES];
+  char info[512];           /* free text "key=value ..." (e.g. "b=6 t=5 samples=5376") */
+} sb_fit;
+
+/* Add seconds to a named phase (creating it). */
+void sb_fit_phase_add(sb_fit *fit, const char *name, double seconds);
+void sb_fit_clear(sb_fit *fit);
+/* Append "key=value" to fit->info (printf-style). */
+void sb_fit_info(sb_fit *fit, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+typedef struct sb_algo_type {
+  const char *name;            /* CLI / config name, e.g. "spex" */
+  const char *summary;         /* one line for `spexbench list` */
+  const sb_param_def *params;  /* NULL-terminated */
+  /* Optional.  Return SB_ESKIP (with the reason) for runs that do not apply,
+   * e.g. an order that does not scale to this n, or a budget below the minimum. */
+  int (*check)(const sb_algo_ctx *ctx, sb_error *err);
+  /* The query design: a batch of masks (distinct count must fit the budget).
+   * `*state` may carry anything fit needs (freed with state_free). */
+  int (*design)(const sb_algo_ctx *ctx, sb_masks **masks, void **state, sb_error *err);
+  /* Fit the surrogate from the design's answers. */
+  int (*fit)(const sb_algo_ctx *ctx, void *state, const sb_masks *masks, const double *values,
+             sb_fit *out, sb_error *err);
+  void (*state_free)(void *state);
+  /* Alternative to design/fit for adaptive algorithms (NULL otherwise). */
+  int (*run)(const sb_algo_ctx *ctx, sb_oracle *oracle, sb_fit *out, sb_error *err);
+} sb_algo_type;
+
+extern const sb_algo_type *const sb_algo_types[];
+
+/* Lookup by name; on failure the message lists the valid names. */
+const sb_algo_type *sb_algo_find(const char *name, sb_error *err);
+/* Parse "name[:k=v,...]" into a type and validated params (caller frees params). */
+int sb_algo_parse(const char *text, const sb_algo_type **type, sb_params **params,
+                  sb_error *err);
+/* check -> design -> oracle -> fit (or run).  Records phases "design", "oracle",
+ * "fit" (algorithms may add finer ones).  Sets the oracle's caller name. */
+int sb_algo_execute(const sb_algo_type *type, const sb_algo_ctx *ctx, sb_oracle *oracle,
+                    sb_fit *out, sb_error *err);
+
+#endif

@@ -1,0 +1,72 @@
+/* Typed key=value parameters for algorithms and dataset families.
+ *
+ * Each algorithm / family declares a NULL-terminated table of sb_param_def.
+ * sb_params_parse() validates a "key=value,key=value" string against it:
+ * unknown keys, duplicate keys and values of the wrong type are errors that
+ * name the key and list the valid ones.  Getters return the parsed value or
+ * the declared default. */
+#ifndef SB_PARAMS_H
+#define SB_PARAMS_H
+
+#include <stddef.h>
+
+#include "core/error.h"
+
+typedef enum sb_param_type {
+  SB_PARAM_INT,    /* integer (long) */
+  SB_PARAM_DOUBLE, /* real number */
+  SB_PARAM_ENUM,   /* one of `choices` ("soft|hard") */
+  SB_PARAM_BOOL,   /* true/false/1/0/yes/no */
+  SB_PARAM_STRING  /* free text (no ',' in the compact form) */
+} sb_param_type;
+
+typedef struct sb_param_def {
+  const char *name;
+  sb_param_type type;
+  const char *def;     /* default as text; NULL = required */
+  const char *choices; /* for SB_PARAM_ENUM: "a|b|c" */
+  const char *help;    /* one line */
+} sb_param_def;
+
+typedef struct sb_params {
+  const sb_param_def *defs; /* the table validated against (not owned) */
+  size_t count;             /* explicitly given values */
+  char **keys;
+  char **values;
+} sb_params;
+
+/* Parse "k=v,k=v" (may be empty or NULL).  `what` names the owner in messages
+ * ("algorithm spex").  Caller frees with sb_params_free. */
+int sb_params_parse(const char *text, const sb_param_def *defs, const char *what,
+                    sb_params **out, sb_error *err);
+/* Validate and add one key/value (used by the config reader). */
+int sb_params_set(sb_params *p, const char *key, const char *value, const char *what,
+                  sb_error *err);
+sb_params *sb_params_new(const sb_param_def *defs);
+sb_params *sb_params_clone(const sb_params *p);
+void sb_params_free(sb_params *p);
+/* Check that every required parameter is present. */
+int sb_params_check_required(const sb_params *p, const char *what, sb_error *err);
+
+/* Value as given, or the default, or NULL. */
+const char *sb_params_str(const sb_params *p, const char *name);
+long sb_params_int(const sb_params *p, const char *name);
+double sb_params_double(const sb_params *p, const char *name);
+int sb_params_bool(const sb_params *p, const char *name);
+/* 1 if the key was given explicitly. */
+int sb_params_has(const sb_params *p, const char *name);
+/* Canonical text: given keys sorted, "k=v,k=v" ("" if none).  Caller frees. */
+char *sb_params_canonical(const sb_params *p);
+/* Print the table as help text ("  name=default  help"). */
+void sb_params_print_help(const sb_param_def *defs, void *fp /* FILE* */);
+
+/* Check one value against a def (type / enum); message names `what` and key. */
+int sb_param_validate(const sb_param_def *d, const char *value, const char *what,
+                      sb_error *err);
+
+/* Strict number parsing helpers: whole string must parse; finite. */
+int sb_parse_long(const char *s, long *out);
+int sb_parse_double(const char *s, double *out);
+int sb_parse_bool(const char *s, int *out);
+
+#endif

@@ -1,0 +1,149 @@
+/* Faithfulness R² (held-out and Parseval) and support recovery (see metrics.h). */
+#include "metrics/metrics.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/seed.h"
+
+const char *sb_heldout_dist_name(sb_heldout_dist d) {
+  return d == SB_HELDOUT_SIZES ? "sizes" : "uniform";
+}
+
+int sb_heldout_dist_parse(const char *s, sb_heldout_dist *out) {
+  if (!strcmp(s, "uniform")) *out = SB_HELDOUT_UNIFORM;
+  else if (!strcmp(s, "sizes")) *out = SB_HELDOUT_SIZES;
+  else return 0;
+  return 1;
+}
+
+void sb_heldout_free(sb_heldout *h) {
+  if (!h) return;
+  sb_masks_free(h->masks);
+  free(h->values);
+  free(h);
+}
+
+int sb_heldout_make(const sb_dataset *d, size_t count, sb_heldout_dist dist, uint64_t seed,
+                    sb_heldout **out, sb_error *err) {
+  *out = NULL;
+  if (count < 2) return sb_error_set(err, SB_EINVAL, "held-out set needs at least 2 masks");
+  sb_heldout *h = calloc(1, sizeof *h);
+  gsl_rng *r = sb_rng_alloc(seed);
+  if (!h || !r) goto nomem;
+  h->dist = dist;
+  h->masks = sb_masks_alloc(d->n, count);
+  h->values = malloc(count * sizeof *h->values);
+  if (!h->masks || !h->values) goto nomem;
+  for (size_t j = 0; j < count; j++) {
+    uint64_t *m = sb_masks_at(h->masks, j);
+    if (dist == SB_HELDOUT_UNIFORM)
+      sb_mask_random(m, d->n, r);
+    else
+      sb_mask_random_size(m, d->n, (size_t)gsl_rng_uniform_int(r, (unsigned long)d->n + 1), r);
+  }
+  gsl_rng_free(r);
+  int rc = sb_dataset_eval(d, h->masks, h->values, err);
+  if (rc) {
+    sb_error_prefix(err, "held-out set");
+    sb_heldout_free(h);
+    return rc;
+  }
+  *out = h;
+  return SB_OK;
+nomem:
+  gsl_rng_free(r);
+  sb_heldout_free(h);
+  return sb_error_set(err, SB_ENOMEM, "out of memory for the held-out set");
+}
+
+double sb_r2(const double *y, const double *yhat, size_t count) {
+  double mean = 0;
+  for (size_t j = 0; j < count; j++) mean += y[j];
+  mean /= (double)count;
+  double ss_res = 0, ss_tot = 0;
+  for (size_t j = 0; j < count; j++) {
+    ss_res += (y[j] - yhat[j]) * (y[j] - yhat[j]);
+    ss_tot += (y[j] - mean) * (y[j] - mean);
+  }
+  if (!(ss_tot > 0)) return NAN;
+  return 1.0 - ss_res / ss_tot;
+}
+
+int sb_r2_heldout(const sb_heldout *h, const sb_spectrum *g, double *r2, sb_error *err) {
+  double *yhat = malloc(h->masks->count * sizeof *yhat);
+  if (!yhat) return sb_error_set(err, SB_ENOMEM, "out of memory");
+  sb_spectrum_eval_batch(g, h->masks, yhat);
+  *r2 = sb_r2(h->values, yhat, h->masks->count);
+  free(yhat);
+  return SB_OK;
+}
+
+static const sb_spectrum *as_fourier(const sb_spectrum *s, sb_spectrum **owned, sb_error *err) {
+  *owned = NULL;
+  if (s->basis == SB_BASIS_FOURIER) return s;
+  *owned = sb_spectrum_to_fourier(s, 0, err);
+  return *owned;
+}
+
+int sb_r2_parseval(const sb_spectrum *truth, const sb_spectrum *surrogate, double *r2,
+                   sb_error *err) {
+  sb_spectrum *tmp_t, *tmp_g;
+  const sb_spectrum *F = as_fourier(truth, &tmp_t, err);
+  if (!F) return err ? err->code : SB_EINVAL;
+  const sb_spectrum *G = as_fourier(surrogate, &tmp_g, err);
+  if (!G) {
+    sb_spectrum_free(tmp_t);
+    return err ? err->code : SB_EINVAL;
+  }
+  double num = 0;
+  for (size_t i = 0; i < F->count; i++) {
+    double d = F->values[i] - sb_spectrum_get(G, sb_spectrum_key(F, i));
+    num += d * d;
+  }
+  for (size_t i = 0; i < G->count; i++)
+    if (sb_spectrum_find(F, sb_spectrum_key(G, i)) < 0) num += G->values[i] * G->values[i];
+  double den = sb_spectrum_energy(F, 0);
+  *r2 = den > 0 ? 1.0 - num / den : NAN;
+  sb_spectrum_free(tmp_t);
+  sb_spectrum_free(tmp_g);
+  return SB_OK;
+}
+
+int sb_recovery_compute(const sb_spectrum *truth, const sb_spectrum *surrogate, double tol_rel,
+                        sb_recovery *out, sb_error *err) {
+  sb_spectrum *tmp_t, *tmp_g;
+  const sb_spectrum *F = as_fourier(truth, &tmp_t, err);
+  if (!F) return err ? err->code : SB_EINVAL;
+  const sb_spectrum *G = as_fourier(surrogate, &tmp_g, err);
+  if (!G) {
+    sb_spectrum_free(tmp_t);
+    return err ? err->code : SB_EINVAL;
+  }
+  double fmax = 0;
+  for (size_t i = 0; i < F->count; i++)
+    if (fabs(F->values[i]) > fmax) fmax = fabs(F->values[i]);
+  double tol = tol_rel * fmax;
+  size_t nf = 0, ng = 0, both = 0;
+  for (size_t i = 0; i < F->count; i++) {
+    if (sb_mask_is_empty(sb_spectrum_key(F, i), F->words) || fabs(F->values[i]) <= tol) continue;
+    nf++;
+    if (fabs(sb_spectrum_get(G, sb_spectrum_key(F, i))) > tol) both++;
+  }
+  for (size_t i = 0; i < G->count; i++)
+    if (!sb_mask_is_empty(sb_spectrum_key(G, i), G->words) && fabs(G->values[i]) > tol) ng++;
+  out->precision = ng ? (double)both / (double)ng : NAN;
+  out->recall = nf ? (double)both / (double)nf : NAN;
+  double num = 0, den = sb_spectrum_energy(F, 1);
+  for (size_t i = 0; i < F->count; i++) {
+    double d = F->values[i] - sb_spectrum_get(G, sb_spectrum_key(F, i));
+    num += d * d;
+  }
+  for (size_t i = 0; i < G->count; i++)
+    if (sb_spectrum_find(F, sb_spectrum_key(G, i)) < 0) num += G->values[i] * G->values[i];
+  out->rel_error = den > 0 ? sqrt(num / den) : NAN;
+  sb_spectrum_free(tmp_t);
+  sb_spectrum_free(tmp_g);
+  return SB_OK;
+}
