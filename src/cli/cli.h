@@ -1,0 +1,18 @@
+/* CLI subcommands.  Each is `int cmd_NAME(int argc, char **argv)` with argv[0]
+ * the subcommand name; returns the process exit status (0 ok, 1 failure,
+ * 2 usage error).  Errors are printed once, to stderr, as "spexbench: message".
+ * A subcommand handles its own --help.  The table lives in main.c. */
+#ifndef SB_CLI_H
+#define SB_CLI_H
+
+#include "core/error.h"
+
+int cmd_run(int argc, char **argv);
+int cmd_fit(int argc, char **argv);
+int cmd_list(int argc, char **argv);
+int cmd_trace(int argc, char **argv);   /* trace info|import|export|verify (traces issue) */
+
+/* Print "spexbench: <msg>" to stderr and return 1. */
+int sb_cli_fail(const sb_error *err);
+
+#endif
