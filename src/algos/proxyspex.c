@@ -51,6 +51,9 @@ static const sb_param_def ps_params[] = {
     {"parallel", SB_PARAM_ENUM, "auto", "auto|folds|xgb",
      "CV runs side by side (one XGBoost thread each) or one at a time on all threads"},
     {"xgb_lambda", SB_PARAM_DOUBLE, "1", NULL, "XGBoost L2 penalty on leaf weights"},
+    {"tree_method", SB_PARAM_ENUM, "hist", "hist|exact|approx", "XGBoost tree_method"},
+    {"xgb_threads", SB_PARAM_INT, "1", NULL,
+     "XGBoost threads per booster (0 = the run's threads); 1 is fastest on small data"},
     {NULL, 0, NULL, NULL, NULL},
 };
 
@@ -145,6 +148,8 @@ static int ps_check(const sb_algo_ctx *ctx, sb_error *err) {
   double e = sb_params_double(ctx->params, "energy");
   if (!(e > 0 && e <= 1))
     return sb_error_set(err, SB_EINVAL, "proxyspex: energy = %g: expected (0, 1]", e);
+  if (sb_params_int(ctx->params, "xgb_threads") < 0)
+    return sb_error_set(err, SB_EINVAL, "proxyspex: xgb_threads must be >= 0");
   if (!(sb_params_double(ctx->params, "xgb_lambda") >= 0))
     return sb_error_set(err, SB_EINVAL, "proxyspex: xgb_lambda must be >= 0");
   size_t need = min_budget(folds);
@@ -287,9 +292,10 @@ done:
   return rc;
 }
 
-/* Run all (depth, rate, fold) tasks; side by side with one XGBoost thread each
- * when `side_by_side`, else one after another with all threads. */
-static int cv_run(ps_cv *cv, int threads, int side_by_side, sb_error *err) {
+/* Run all (depth, rate, fold) tasks; side by side on `threads` threads with one
+ * XGBoost thread each when `side_by_side`, else one after another with
+ * `xgb_threads` XGBoost threads. */
+static int cv_run(ps_cv *cv, int threads, int xgb_threads, int side_by_side, sb_error *err) {
   const ps_grid *g = cv->g;
   long ntask = (long)(g->nd * g->nr * cv->folds);
   sb_error *errs = calloc((size_t)ntask, sizeof *errs);
@@ -299,7 +305,7 @@ static int cv_run(ps_cv *cv, int threads, int side_by_side, sb_error *err) {
     return sb_error_set(err, SB_ENOMEM, "proxyspex: out of memory");
   }
   ps_cv local = *cv;
-  local.base.threads = side_by_side ? 1 : threads;
+  local.base.threads = side_by_side ? 1 : xgb_threads;
   /* Deepest / slowest runs first for better load balance. */
 #pragma omp parallel for schedule(dynamic, 1) num_threads(threads) if (side_by_side)
   for (long t = 0; t < ntask; t++) {
@@ -375,6 +381,8 @@ static int ps_fit(const sb_algo_ctx *ctx, void *state, const sb_masks *masks,
   if (rc) return rc;
   size_t m = masks->count, folds = (size_t)sb_params_int(P, "folds");
   int threads = ctx->threads > 0 ? ctx->threads : 1;
+  long xt = sb_params_int(P, "xgb_threads");
+  int xgb_threads = xt > 0 ? (int)xt : threads;
   size_t npoints = g.nd * g.nt * g.nr;
   if (npoints > 1 && m < min_budget((long)folds))
     return sb_error_set(err, SB_ESKIP,
@@ -385,6 +393,7 @@ static int ps_fit(const sb_algo_ctx *ctx, void *state, const sb_masks *masks,
   xp.seed = sb_seed_sub(ctx->seed, "proxyspex-xgb", 0);
   xp.lambda = sb_params_double(P, "xgb_lambda");
   xp.max_bin = 2; /* binary features: two bins are exact */
+  xp.tree_method = sb_params_str(P, "tree_method");
 
   /* -- 2a. CV over the grid ------------------------------------------------ */
   size_t bd = 0, bt = 0, br = 0;
@@ -403,7 +412,7 @@ static int ps_fit(const sb_algo_ctx *ctx, void *state, const sb_masks *masks,
     const char *par = sb_params_str(P, "parallel");
     int side = threads > 1 && strcmp(par, "xgb") != 0;
     ps_cv cv = {masks, values, perm, lo, folds, &g, xp, r2};
-    rc = cv_run(&cv, threads, side, err);
+    rc = cv_run(&cv, threads, xgb_threads, side, err);
     if (!rc) {
       for (size_t d = 0; d < g.nd; d++)
         for (size_t r = 0; r < g.nr; r++)
@@ -429,7 +438,7 @@ static int ps_fit(const sb_algo_ctx *ctx, void *state, const sb_masks *masks,
   sb_masks *sets = NULL;
   gsl_matrix *X = NULL;
   gsl_vector *y = NULL, *beta = NULL;
-  xp.threads = threads;
+  xp.threads = xgb_threads;
   xp.max_depth = (int)g.depth[bd];
   xp.eta = g.rate[br];
   if ((rc = sb_xgb_data_alloc(masks, NULL, 0, values, &dall, err)) ||

@@ -97,6 +97,7 @@ void sb_xgb_params_default(sb_xgb_params *p) {
   p->seed = 0;
   p->lambda = 1.0;
   p->max_bin = 256;
+  p->tree_method = "hist";
 }
 
 static int set_param(BoosterHandle h, const char *k, const char *v, sb_error *err) {
@@ -134,7 +135,7 @@ int sb_xgb_booster_alloc(const sb_xgb_data *train, const sb_xgb_params *p,
   int rc;
   if ((rc = set_param(b->h, "booster", "gbtree", err)) ||
       (rc = set_param(b->h, "objective", "reg:squarederror", err)) ||
-      (rc = set_param(b->h, "tree_method", "hist", err)) ||
+      (rc = set_param(b->h, "tree_method", p->tree_method ? p->tree_method : "hist", err)) ||
       (rc = set_param(b->h, "verbosity", "0", err)) ||
       (rc = set_param(b->h, "max_depth", buf[0], err)) ||
       (rc = set_param(b->h, "eta", buf[1], err)) ||
