@@ -27,6 +27,7 @@
 #include "core/seed.h"
 #include "core/timer.h"
 #include "linalg/regress.h"
+#include "proxyspex/gbdt.h"
 #include "proxyspex/tree_fourier.h"
 #include "proxyspex/xgb.h"
 
@@ -51,6 +52,8 @@ static const sb_param_def ps_params[] = {
     {"parallel", SB_PARAM_ENUM, "auto", "auto|folds|xgb",
      "CV runs side by side (one XGBoost thread each) or one at a time on all threads"},
     {"xgb_lambda", SB_PARAM_DOUBLE, "1", NULL, "XGBoost L2 penalty on leaf weights"},
+    {"backend", SB_PARAM_ENUM, "xgboost", "xgboost|native",
+     "boosted trees from the XGBoost C API, or the built-in binary-feature booster"},
     {"tree_method", SB_PARAM_ENUM, "hist", "hist|exact|approx", "XGBoost tree_method"},
     {"xgb_threads", SB_PARAM_INT, "1", NULL,
      "XGBoost threads per booster (0 = the run's threads); 1 is fastest on small data"},
@@ -249,6 +252,7 @@ typedef struct ps_cv {
   size_t folds;
   const ps_grid *g;
   sb_xgb_params base;     /* threads, seed, lambda */
+  int native;             /* backend=native */
   double *r2;             /* [(d*nr + r)*nt + t][fold] */
 } ps_cv;
 
@@ -269,6 +273,22 @@ static int cv_task(const ps_cv *cv, size_t di, size_t ri, size_t f, sb_error *er
   for (size_t i = 0; i < m; i++)
     if (i < lo || i >= hi) train[k++] = cv->perm[i];
   for (size_t i = 0; i < mt; i++) yt[i] = cv->y[cv->perm[lo + i]];
+  if (cv->native) {
+    sb_gbdt_params gp = {(int)cv->g->depth[di], cv->g->rate[ri], cv->base.lambda, 1.0};
+    sb_gbdt *gb = NULL;
+    if ((rc = sb_gbdt_alloc(cv->masks, train, k, cv->y, &gp, &gb, err))) goto done;
+    memset(pred, 0, mt * sizeof *pred);
+    int prev = 0;
+    for (size_t t = 0; t < cv->g->nt && !rc; t++) {
+      int T = (int)cv->g->trees[t];
+      if ((rc = sb_gbdt_boost_to(gb, T, err))) break;
+      sb_gbdt_predict_add(gb, cv->masks, cv->perm + lo, mt, prev, T, pred);
+      prev = T;
+      cv->r2[((di * cv->g->nr + ri) * cv->g->nt + t) * cv->folds + f] = fold_r2(yt, pred, mt);
+    }
+    sb_gbdt_free(gb);
+    goto done;
+  }
   if ((rc = sb_xgb_data_alloc(cv->masks, train, k, cv->y, &dtr, err)) ||
       (rc = sb_xgb_data_alloc(cv->masks, cv->perm + lo, mt, NULL, &dte, err)))
     goto done;
@@ -384,6 +404,7 @@ static int ps_fit(const sb_algo_ctx *ctx, void *state, const sb_masks *masks,
   long xt = sb_params_int(P, "xgb_threads");
   int xgb_threads = xt > 0 ? (int)xt : threads;
   size_t npoints = g.nd * g.nt * g.nr;
+  int native = !strcmp(sb_params_str(P, "backend"), "native");
   if (npoints > 1 && m < min_budget((long)folds))
     return sb_error_set(err, SB_ESKIP,
                         "proxyspex: %zu samples are too few for %zu-fold CV (need %zu)", m,
@@ -411,7 +432,7 @@ static int ps_fit(const sb_algo_ctx *ctx, void *state, const sb_masks *masks,
     for (size_t f = 0; f <= folds; f++) lo[f] = f * m / folds;
     const char *par = sb_params_str(P, "parallel");
     int side = threads > 1 && strcmp(par, "xgb") != 0;
-    ps_cv cv = {masks, values, perm, lo, folds, &g, xp, r2};
+    ps_cv cv = {masks, values, perm, lo, folds, &g, xp, native, r2};
     rc = cv_run(&cv, threads, xgb_threads, side, err);
     if (!rc) {
       for (size_t d = 0; d < g.nd; d++)
@@ -434,6 +455,7 @@ static int ps_fit(const sb_algo_ctx *ctx, void *state, const sb_masks *masks,
   t0 = sb_wall_seconds();
   sb_xgb_data *dall = NULL;
   sb_xgb_booster *b = NULL;
+  sb_gbdt *gb = NULL;
   sb_spectrum *proxy = NULL;
   sb_masks *sets = NULL;
   gsl_matrix *X = NULL;
@@ -441,10 +463,16 @@ static int ps_fit(const sb_algo_ctx *ctx, void *state, const sb_masks *masks,
   xp.threads = xgb_threads;
   xp.max_depth = (int)g.depth[bd];
   xp.eta = g.rate[br];
-  if ((rc = sb_xgb_data_alloc(masks, NULL, 0, values, &dall, err)) ||
-      (rc = sb_xgb_booster_alloc(dall, &xp, &b, err)) ||
-      (rc = sb_xgb_boost_to(b, (int)g.trees[bt], err)))
+  if (native) {
+    sb_gbdt_params gp = {xp.max_depth, xp.eta, xp.lambda, 1.0};
+    if ((rc = sb_gbdt_alloc(masks, NULL, 0, values, &gp, &gb, err)) ||
+        (rc = sb_gbdt_boost_to(gb, (int)g.trees[bt], err)))
+      goto done;
+  } else if ((rc = sb_xgb_data_alloc(masks, NULL, 0, values, &dall, err)) ||
+             (rc = sb_xgb_booster_alloc(dall, &xp, &b, err)) ||
+             (rc = sb_xgb_boost_to(b, (int)g.trees[bt], err))) {
     goto done;
+  }
   sb_fit_phase_add(out, "final_fit", sb_wall_seconds() - t0);
 
   /* -- 3. exact Fourier transform of the ensemble -------------------------- */
@@ -452,10 +480,13 @@ static int ps_fit(const sb_algo_ctx *ctx, void *state, const sb_masks *masks,
   const char *const *dump = NULL;
   size_t ntrees = 0;
   double base = 0;
-  if ((rc = sb_xgb_dump_json(b, &dump, &ntrees, err)) ||
-      (rc = sb_xgb_base_score(b, &base, err)) ||
-      (rc = sb_tree_fourier_ensemble(dump, ntrees, base, ctx->n, &proxy, err)))
+  if (native) {
+    if ((rc = sb_gbdt_fourier(gb, &proxy, err))) goto done;
+  } else if ((rc = sb_xgb_dump_json(b, &dump, &ntrees, err)) ||
+             (rc = sb_xgb_base_score(b, &base, err)) ||
+             (rc = sb_tree_fourier_ensemble(dump, ntrees, base, ctx->n, &proxy, err))) {
     goto done;
+  }
   sb_fit_phase_add(out, "extract", sb_wall_seconds() - t0);
 
   /* -- 4. energy truncation; 5. ridge refit -------------------------------- */
@@ -497,9 +528,9 @@ static int ps_fit(const sb_algo_ctx *ctx, void *state, const sb_masks *masks,
   if (rc) goto done;
   sb_fit_phase_add(out, "refit", sb_wall_seconds() - t0);
   sb_fit_info(out,
-              "samples=%zu depth=%ld trees=%ld rate=%g cv_r2=%.4f proxy_terms=%zu kept=%zu "
+              "backend=%s samples=%zu depth=%ld trees=%ld rate=%g cv_r2=%.4f proxy_terms=%zu kept=%zu "
               "alpha=%g",
-              m, g.depth[bd], g.trees[bt], g.rate[br], npoints > 1 ? best : NAN,
+              native ? "native" : "xgboost", m, g.depth[bd], g.trees[bt], g.rate[br], npoints > 1 ? best : NAN,
               sb_spectrum_size(proxy), p, alpha);
 done:
   if (rc) {
@@ -512,6 +543,7 @@ done:
   sb_masks_free(sets);
   sb_spectrum_free(proxy);
   sb_xgb_booster_free(b);
+  sb_gbdt_free(gb);
   sb_xgb_data_free(dall);
   return rc;
 }

@@ -131,6 +131,25 @@ int sb_tree_fourier_add(sb_spectrum *acc, const char *tree_json, const char *whe
   return rc;
 }
 
+int sb_tree_fourier_add_leaf(sb_spectrum *acc, const size_t *feat, const int *side,
+                             size_t depth, double v, sb_error *err) {
+  if (depth > SB_TREE_FOURIER_MAX_DEPTH)
+    return sb_error_set(err, SB_EINVAL, "tree leaf: path deeper than %d features",
+                        SB_TREE_FOURIER_MAX_DEPTH);
+  walk w = {.acc = acc, .where = "tree leaf", .depth = depth};
+  for (size_t i = 0; i < depth; i++) {
+    if (feat[i] >= acc->n)
+      return sb_error_set(err, SB_EINVAL, "tree leaf: feature %zu >= n = %zu", feat[i], acc->n);
+    w.feat[i] = feat[i];
+    w.side[i] = side[i] ? 1 : 0;
+  }
+  w.key = calloc(acc->words, sizeof *w.key);
+  if (!w.key) return sb_error_set(err, SB_ENOMEM, "tree leaf: out of memory");
+  int rc = leaf_expand(&w, v, err);
+  free(w.key);
+  return rc;
+}
+
 int sb_tree_fourier_ensemble(const char *const *trees, size_t count, double base_score,
                              size_t n, sb_spectrum **out, sb_error *err) {
   *out = NULL;

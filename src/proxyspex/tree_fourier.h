@@ -19,6 +19,12 @@
 int sb_tree_fourier_add(sb_spectrum *acc, const char *tree_json, const char *where,
                         sb_error *err);
 
+/* Add one leaf: value v on the region {x_feat[i] = side[i] for i < depth}
+ * (distinct features, side 0/1), i.e. v·2^{-depth}·Π_{j∈S} s_j on every
+ * S ⊆ feat with s_j = +1 for side 0 and -1 for side 1.  For other tree formats. */
+int sb_tree_fourier_add_leaf(sb_spectrum *acc, const size_t *feat, const int *side,
+                             size_t depth, double v, sb_error *err);
+
 /* The spectrum of the whole ensemble: Σ_trees + base_score on ∅.
  * Caller frees *out with sb_spectrum_free. */
 int sb_tree_fourier_ensemble(const char *const *trees, size_t count, double base_score,
