@@ -61,6 +61,12 @@ static void test_learns_and_budget(void **state) {
   assert_int_equal(o.used, 300);  /* distinct count == budget */
   assert_true(o.asked > 300);     /* i.i.d. draws repeat masks at n = 10 */
   sb_fit_clear(&o.fit);
+  run(SPEC, SMALL ",backend=native", 300, 1, 2, &o);
+  if (o.rc) fail_msg("%s", o.err.msg);
+  assert_int_equal(o.used, 300);
+  assert_true(o.r2 > 0.8);
+  assert_non_null(strstr(o.fit.info, "backend=native"));
+  sb_fit_clear(&o.fit);
 }
 
 static void test_deterministic(void **state) {
