@@ -2,7 +2,8 @@
  * never a timed test.  For each dataset spec and budget it runs the algorithm
  * through sb_algo_execute (the runner's path: design → counting oracle → fit)
  * and prints one row: wall seconds split into the fit's phases (cv, final_fit,
- * extract, refit), and faithfulness — exact R² by Parseval when the dataset
+ * extract, refit), total wall and process CPU seconds, the 1-minute load average
+ * (wall times are only meaningful on an otherwise idle machine), and faithfulness — exact R² by Parseval when the dataset
  * knows its spectrum, plus held-out R² on uniform masks.
  *
  * usage: bench_proxyspex [-d SPEC]... [-b B1,B2,...] [-a ALGO] [-s SEED] [-t THREADS]
@@ -54,9 +55,9 @@ static int run_one(const char *spec, size_t budget, const char *algo, uint64_t s
   sb_algo_ctx ctx = {.n = d->n, .budget = budget, .params = params, .rng = r,
                      .seed = sb_seed_sub(seed, "run", budget), .design_seed = seed,
                      .noise_sigma = d->noise_sigma, .threads = threads};
-  double t0 = sb_wall_seconds();
+  double t0 = sb_wall_seconds(), c0 = sb_cpu_seconds();
   rc = sb_algo_execute(type, &ctx, o, &fit, &err);
-  double total = sb_wall_seconds() - t0;
+  double total = sb_wall_seconds() - t0, cpu = sb_cpu_seconds() - c0;
   if (rc) goto done;
   double r2p = NAN, r2h = NAN;
   if (d->truth && (rc = sb_r2_parseval(d->truth, fit.surrogate, &r2p, &err))) goto done;
@@ -66,13 +67,16 @@ static int run_one(const char *spec, size_t budget, const char *algo, uint64_t s
         (rc = sb_r2_heldout(h, fit.surrogate, &r2h, &err)))
       goto done;
   }
-  printf("%-48s %5zu %6zu %6zu %8.4f %8.4f %7.2f %7.2f %7.2f %7.2f %7.2f  %s\n", d->name, d->n,
-         budget, sb_oracle_used(o), r2p, r2h, phase(&fit, "cv"), phase(&fit, "final_fit"),
-         phase(&fit, "extract"), phase(&fit, "refit"), total, fit.info);
+  double load[1] = {NAN};
+  if (getloadavg(load, 1) != 1) load[0] = NAN;
+  printf("%-44s %5zu %6zu %6zu %7.4f %7.4f %7.2f %7.2f %7.2f %7.2f %7.2f %7.2f %5.1f  %s\n",
+         d->name, d->n, budget, sb_oracle_used(o), r2p, r2h, phase(&fit, "cv"),
+         phase(&fit, "final_fit"), phase(&fit, "extract"), phase(&fit, "refit"), total, cpu,
+         load[0], fit.info);
   fflush(stdout);
 done:
   if (rc)
-    printf("%-48s %5s %6zu  %s: %s\n", d ? d->name : spec, "-", budget, sb_status_name(rc),
+    printf("%-44s %5s %6zu  %s: %s\n", d ? d->name : spec, "-", budget, sb_status_name(rc),
            err.msg);
   sb_fit_clear(&fit);
   sb_heldout_free(h);
@@ -128,9 +132,9 @@ int main(int argc, char **argv) {
   }
   printf("# algo=%s seed=%llu threads=%d heldout=%zu (uniform)\n", algo,
          (unsigned long long)seed, threads, heldout);
-  printf("%-48s %5s %6s %6s %8s %8s %7s %7s %7s %7s %7s  %s\n", "dataset", "n", "budget",
-         "used", "r2_pars", "r2_held", "cv_s", "final_s", "extr_s", "refit_s", "total_s",
-         "info");
+  printf("%-44s %5s %6s %6s %7s %7s %7s %7s %7s %7s %7s %7s %5s  %s\n", "dataset", "n",
+         "budget", "used", "r2_pars", "r2_held", "cv_s", "final_s", "extr_s", "refit_s",
+         "total_s", "cpu_s", "load", "info");
   int fails = 0;
   for (size_t i = 0; i < nspecs; i++)
     for (size_t j = 0; j < nb; j++) fails += run_one(specs[i], budgets[j], algo, seed, threads,
