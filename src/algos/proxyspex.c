@@ -147,6 +147,11 @@ static int ps_check(const sb_algo_ctx *ctx, sb_error *err) {
   ps_grid g;
   int rc = grid_from_params(ctx->params, &g, err);
   if (rc) return rc;
+  if (!strcmp(sb_params_str(ctx->params, "backend"), "native"))
+    for (size_t i = 0; i < g.nd; i++)
+      if (g.depth[i] > SB_GBDT_MAX_DEPTH)
+        return sb_error_set(err, SB_EINVAL, "proxyspex: backend=native supports depth <= %d (got %ld)",
+                            SB_GBDT_MAX_DEPTH, g.depth[i]);
   long folds = sb_params_int(ctx->params, "folds");
   if (folds < 2 || folds > 100)
     return sb_error_set(err, SB_EINVAL, "proxyspex: folds = %ld: expected 2..100", folds);

@@ -18,7 +18,7 @@
 
 #include "proxyspex/tree_fourier.h"
 
-#define GBDT_MAX_DEPTH 12   /* heap of 2^13 − 1 nodes per tree */
+#define GBDT_MAX_DEPTH SB_GBDT_MAX_DEPTH
 #define GBDT_MIN_GAIN 1e-6  /* XGBoost's kRtEps: smallest loss change that splits */
 
 struct sb_gbdt {

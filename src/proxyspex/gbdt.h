@@ -18,6 +18,8 @@
 #include "core/mask.h"
 #include "core/spectrum.h"
 
+#define SB_GBDT_MAX_DEPTH 12 /* trees are heaps of 2^(depth+1) − 1 nodes */
+
 typedef struct sb_gbdt_params {
   int max_depth;            /* >= 1 */
   double eta;               /* learning rate */

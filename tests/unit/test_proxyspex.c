@@ -99,6 +99,8 @@ static void test_skip_and_errors(void **state) {
   assert_int_equal(o.rc, SB_EINVAL);
   run(SPEC, "proxyspex:energy=1.5", 100, 1, 1, &o);
   assert_int_equal(o.rc, SB_EINVAL);
+  run(SPEC, "proxyspex:backend=native,depths=13", 100, 1, 1, &o);
+  assert_int_equal(o.rc, SB_EINVAL);
 }
 
 /* energy=1 and refit=none keep the whole proxy spectrum: on a function that the
