@@ -680,7 +680,7 @@ int sb_trace_read(const char *path, int flags, sb_trace **out, sb_trace_read_inf
       if (recover) {
         info->truncated = 1;
         snprintf(info->tail_msg, sizeof info->tail_msg,
-                 "record %zu: %s (gzip stream damaged or truncated)", recno, what);
+                 "record %zu: %s", recno, what);
         break;
       }
       rc = sb_error_set(err, SB_EFORMAT,
