@@ -156,6 +156,28 @@ static int load_recording(command_ctx *c, sb_error *err) {
   return SB_OK;
 }
 
+/* Header fields for a new recording from a JSON file (n must match). */
+static int load_header_file(const char *path, size_t n, sb_trace_header *h, sb_error *err) {
+  char *text = NULL;
+  size_t len = 0;
+  int rc = sb_read_file(path, &text, &len, err);
+  if (rc) return rc;
+  char where[4200];
+  snprintf(where, sizeof where, "%s (header file)", path);
+  sb_trace_header tmp;
+  rc = sb_trace_header_from_json(text, where, &tmp, err);
+  free(text);
+  if (rc) return rc;
+  if (tmp.n != n) {
+    sb_trace_header_clear(&tmp);
+    return sb_error_set(err, SB_EINVAL, "%s: header has n = %zu, the dataset spec says n = %zu",
+                        path, tmp.n, n);
+  }
+  sb_trace_header_clear(h);
+  *h = tmp;
+  return SB_OK;
+}
+
 static const sb_param_def command_params[] = {
     {"cmd", SB_PARAM_STRING, NULL, NULL, "model command, run by /bin/sh -c (no commas)"},
     {"n", SB_PARAM_INT, NULL, NULL, "number of features (mask length)"},
@@ -164,6 +186,8 @@ static const sb_param_def command_params[] = {
     {"start_timeout", SB_PARAM_DOUBLE, "60", NULL, "extra seconds for the first batch (loading)"},
     {"timeout", SB_PARAM_DOUBLE, "30", NULL, "seconds allowed per batch"},
     {"name", SB_PARAM_STRING, "", NULL, "dataset name (default: from the trace file)"},
+    {"header", SB_PARAM_STRING, "", NULL,
+     "JSON file of header fields for a new recording (feature_names, value_meaning, model, ...)"},
     {NULL, 0, NULL, NULL, NULL},
 };
 
@@ -196,13 +220,21 @@ static int command_open(const sb_params *p, const char *path, sb_dataset **out, 
       sb_trace_header h;
       memset(&h, 0, sizeof h);
       h.n = c->n;
+      const char *hp = sb_params_str(p, "header");
+      if (hp && *hp) rc = load_header_file(hp, c->n, &h, err);
       char src[600], now[32];
       snprintf(src, sizeof src, "command: %s", cmd);
       sb_trace_now(now, sizeof now);
-      h.source = src;
-      h.created = now;
-      c->w = sb_trace_writer_open_append(c->trace_path, &h, c->rec->count, err);
-      if (!c->w) rc = err ? err->code : SB_EIO;
+      if (!rc && !h.source) rc = sb_trace_set_str(&h.source, src);
+      if (!rc && !h.created) rc = sb_trace_set_str(&h.created, now);
+      /* a new recording takes these fields; an existing one keeps its own header */
+      if (!rc && c->rec->count == 0 && !c->rec->h.value_meaning && !c->rec->h.feature_names)
+        rc = sb_trace_header_copy(&c->rec->h, &h);
+      if (!rc) {
+        c->w = sb_trace_writer_open_append(c->trace_path, &h, c->rec->count, err);
+        if (!c->w) rc = err ? err->code : SB_EIO;
+      }
+      sb_trace_header_clear(&h);
     }
   } else if (!rc) {
     c->rec = sb_trace_alloc(c->n);
@@ -227,6 +259,11 @@ static int command_open(const sb_params *p, const char *path, sb_dataset **out, 
   d->ctx_free = command_free;
   d->eval = command_eval;
   if (c->rec->h.value_meaning) d->value_meaning = strdup(c->rec->h.value_meaning);
+  if (c->rec->h.feature_names) {
+    d->feature_names = calloc(c->n, sizeof *d->feature_names);
+    for (size_t i = 0; d->feature_names && i < c->n; i++)
+      d->feature_names[i] = strdup(c->rec->h.feature_names[i] ? c->rec->h.feature_names[i] : "");
+  }
   *out = d;
   return SB_OK;
 }

@@ -264,8 +264,8 @@ static char *header_to_json(const sb_trace_header *h) {
   return s;
 }
 
-static int header_from_json(const char *text, const char *where, sb_trace_header *h,
-                            sb_error *err) {
+int sb_trace_header_from_json(const char *text, const char *where, sb_trace_header *h,
+                              sb_error *err) {
   json_error_t je;
   json_t *o = json_loads(text, JSON_REJECT_DUPLICATES, &je);
   if (!o)
@@ -646,7 +646,7 @@ int sb_trace_read(const char *path, int flags, sb_trace **out, sb_trace_read_inf
   }
   {
     sb_trace_header h;
-    rc = header_from_json(rp->buf + 7, path, &h, err);
+    rc = sb_trace_header_from_json(rp->buf + 7, path, &h, err);
     if (rc) goto done;
     t = sb_trace_alloc(h.n);
     if (!t) {

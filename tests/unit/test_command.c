@@ -260,6 +260,42 @@ static void test_resume_damaged(void **state) {
   sb_masks_free(m);
 }
 
+/* header=FILE gives a new recording its feature names and value meaning. */
+static void test_header_file(void **state) {
+  (void)state;
+  NEED_PYTHON();
+  char hp[512], spec[4096], tp[512];
+  snprintf(hp, sizeof hp, "%s/hdr.json", dir);
+  snprintf(tp, sizeof tp, "%s/hdr.sbt.gz", dir);
+  FILE *f = fopen(hp, "w");
+  fputs("{\"n\": 5, \"feature_names\": [\"I\", \"liked\", \"it\", \"a\", \"lot\"], "
+        "\"value_meaning\": \"logit\", \"model\": \"toy\"}", f);
+  fclose(f);
+  snprintf(spec, sizeof spec, "command:cmd=python3 %s,n=5,trace=%s,header=%s", model, tp, hp);
+  sb_dataset *d = NULL;
+  sb_error e = {0};
+  int rc = sb_dataset_open(spec, &d, &e);
+  if (rc) print_error("%s\n", e.msg);
+  assert_int_equal(rc, SB_OK);
+  assert_string_equal(d->feature_names[1], "liked");
+  assert_string_equal(d->value_meaning, "logit");
+  sb_masks *m = first_masks(5, 3);
+  double out[3];
+  assert_int_equal(sb_dataset_eval(d, m, out, &e), SB_OK);
+  sb_dataset_free(d);
+  sb_trace *t = NULL;
+  assert_int_equal(sb_trace_read(tp, 0, &t, NULL, &e), SB_OK);
+  assert_string_equal(t->h.feature_names[4], "lot");
+  assert_string_equal(t->h.model, "toy");
+  assert_non_null(strstr(t->h.source, "command: python3"));
+  sb_trace_free(t);
+  /* n disagreeing with the header file */
+  snprintf(spec, sizeof spec, "command:cmd=true,n=6,trace=%s/hdr6.sbt.gz,header=%s", dir, hp);
+  assert_int_not_equal(sb_dataset_open(spec, &d, &e), SB_OK);
+  assert_non_null(strstr(e.msg, "hdr.json"));
+  sb_masks_free(m);
+}
+
 static void test_bad_params(void **state) {
   (void)state;
   sb_dataset *d = NULL;
@@ -279,7 +315,7 @@ int main(void) {
       cmocka_unit_test(test_garbage),            cmocka_unit_test(test_nan),
       cmocka_unit_test(test_too_few_lines),      cmocka_unit_test(test_too_many_lines),
       cmocka_unit_test(test_not_found),          cmocka_unit_test(test_resume_damaged),
-      cmocka_unit_test(test_bad_params),
+      cmocka_unit_test(test_header_file),        cmocka_unit_test(test_bad_params),
   };
   return cmocka_run_group_tests(tests, setup, NULL);
 }
