@@ -112,4 +112,12 @@ out=$("$SB" fit --dataset "command:cmd=exit 7,n=8,trace=$REC" --algo exhaustive 
 expect_fail "model dies: clear error" "model 'exit 5': process exited with status 5" \
   "$SB" fit --dataset "command:cmd=exit 5,n=8,trace=$TMP/dead.sbt.gz" --algo exhaustive --budget 256
 "$SB" trace verify "$TMP/dead.sbt.gz" | grep -q "0 records" && ok "dead model leaves a valid empty recording" || fail "dead recording"
+# the Hugging Face adapter's --describe needs no torch: its header feeds a recording
+HF="$SRC/experiments/adapters/hf_adapter.py"
+python3 "$HF" --task classify --model m --text "not a bad film" --describe "$TMP/hdr.json" 2>/dev/null \
+  && python3 -c "import json; h=json.load(open('$TMP/hdr.json')); assert h['n']==4 and h['feature_names'][1]=='a', h" \
+  && ok "hf_adapter --describe writes a header" || fail "hf_adapter --describe"
+"$SB" fit --dataset "command:cmd=python3 $POLY --n 4,n=4,trace=$TMP/hdr.sbt.gz,header=$TMP/hdr.json" \
+  --algo exhaustive --budget 16 --heldout 0 >/dev/null 2>&1 && "$SB" trace info "$TMP/hdr.sbt.gz" | grep -q "not | a | bad | film" \
+  && ok "header file names the features of a recording" || fail "header file"
 finish
