@@ -8,7 +8,8 @@
  * start_timeout and timeout (seconds), name (dataset name; default from the
  * trace file or "command").
  *
- * Recording and resume: the trace is read at open (recover mode: complete
+ * Recording and resume: an exclusive lock on FILE.lock is taken (waiting for
+ * another run that holds it), then the trace is read (recover mode: complete
  * batches are kept; a damaged tail is moved aside to FILE.damaged-TIME and the
  * intact records rewritten atomically, so nothing is silently dropped), its n
  * must match, and it is held open for appending under an exclusive lock.  An
@@ -19,11 +20,14 @@
  * started lazily, so a rerun whose masks are all recorded never starts it, and
  * after a failure the next evaluation starts a fresh process. */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "core/fsutil.h"
 #include "data/dataset.h"
@@ -42,6 +46,7 @@ typedef struct command_ctx {
   sb_trace_writer *w;      /* appender (NULL if no recording) */
   sb_model_proc *proc;     /* started lazily */
   size_t asked_model;      /* masks sent to the model by this process */
+  int lock_fd;             /* flock on FILE.lock while this dataset is open, or -1 */
 } command_ctx;
 
 static void command_free(void *vctx) {
@@ -54,6 +59,7 @@ static void command_free(void *vctx) {
       fprintf(stderr, "spexbench: warning: %s\n", e.msg);
   }
   sb_trace_free(c->rec);
+  if (c->lock_fd >= 0) close(c->lock_fd); /* releases the flock */
   free(c->cmd);
   free(c->trace_path);
   free(c);
@@ -118,6 +124,27 @@ static int command_eval(void *vctx, const uint64_t *masks, size_t count, double 
   for (size_t j = 0; j < count; j++) {
     if (!sb_trace_lookup(c->rec, masks + j * w, &out[j]))
       return sb_error_set(err, SB_EORACLE, "model '%s': internal error: answer missing", c->cmd);
+  }
+  return SB_OK;
+}
+
+/* Serialise users of one recording: an exclusive flock on FILE.lock, waited for
+ * (the runner's workers may open the same live dataset at once; the second waits
+ * and then sees the first one's answers instead of asking the model again). */
+static int lock_recording(command_ctx *c, sb_error *err) {
+  char lp[4200];
+  snprintf(lp, sizeof lp, "%s.lock", c->trace_path);
+  c->lock_fd = open(lp, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+  if (c->lock_fd < 0)
+    return sb_error_set(err, SB_EIO, "%s: cannot create the lock file: %s", lp, strerror(errno));
+  if (flock(c->lock_fd, LOCK_EX | LOCK_NB) == 0) return SB_OK;
+  if (errno != EWOULDBLOCK)
+    return sb_error_set(err, SB_EIO, "%s: flock failed: %s", lp, strerror(errno));
+  fprintf(stderr, "spexbench: waiting for %s (another run is using this recording)\n",
+          c->trace_path);
+  while (flock(c->lock_fd, LOCK_EX) != 0) {
+    if (errno == EINTR) return sb_error_set(err, SB_EINTR, "%s: interrupted while waiting", lp);
+    return sb_error_set(err, SB_EIO, "%s: flock failed: %s", lp, strerror(errno));
   }
   return SB_OK;
 }
@@ -211,11 +238,13 @@ static int command_open(const sb_params *p, const char *path, sb_dataset **out, 
   c->batch = (size_t)batch;
   c->start_timeout = st;
   c->timeout = to;
+  c->lock_fd = -1;
   c->cmd = strdup(cmd);
   int rc = c->cmd ? SB_OK : sb_error_set(err, SB_ENOMEM, "out of memory");
   if (!rc && tp && *tp) {
     c->trace_path = strdup(tp);
-    rc = c->trace_path ? load_recording(c, err) : sb_error_set(err, SB_ENOMEM, "out of memory");
+    rc = c->trace_path ? lock_recording(c, err) : sb_error_set(err, SB_ENOMEM, "out of memory");
+    if (!rc) rc = load_recording(c, err);
     if (!rc) {
       sb_trace_header h;
       memset(&h, 0, sizeof h);

@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "core/fsutil.h"
@@ -296,6 +297,54 @@ static void test_header_file(void **state) {
   sb_masks_free(m);
 }
 
+/* Two users of one recording (the runner's workers): the second waits for the
+ * first, then answers the first one's masks from the trace. */
+static void test_concurrent_users(void **state) {
+  (void)state;
+  NEED_PYTHON();
+  char args[600];
+  snprintf(args, sizeof args, "--log %s/conc.log", dir);
+  /* Fork before the parent opens anything: a child inheriting the parent's lock
+   * descriptor would share its flock and wait for itself. */
+  int sync[2];
+  assert_int_equal(pipe(sync), 0);
+  fflush(NULL);
+  pid_t pid = fork();
+  assert_true(pid >= 0);
+  if (pid == 0) {
+    char ch;
+    close(sync[1]);
+    if (read(sync[0], &ch, 1) != 1) _exit(12); /* the parent holds the recording now */
+    sb_dataset *d2 = NULL;
+    sb_error e2 = {0};
+    if (open_model(args, 5, "conc.sbt.gz", 8, 10, &d2, &e2)) _exit(10);
+    sb_masks *m = first_masks(5, 8);
+    double out[8];
+    int rc = sb_dataset_eval(d2, m, out, &e2);
+    sb_dataset_free(d2);
+    sb_masks_free(m);
+    _exit(rc ? 11 : 0);
+  }
+  close(sync[0]);
+  sb_dataset *d1 = NULL;
+  sb_error e = {0};
+  assert_int_equal(open_model(args, 5, "conc.sbt.gz", 8, 10, &d1, &e), SB_OK);
+  assert_int_equal(write(sync[1], "x", 1), 1);
+  close(sync[1]);
+  usleep(300 * 1000); /* the child is now waiting for the lock */
+  sb_masks *m = first_masks(5, 4);
+  double out[4];
+  assert_int_equal(sb_dataset_eval(d1, m, out, &e), SB_OK);
+  sb_dataset_free(d1);
+  int status;
+  assert_int_equal(waitpid(pid, &status, 0), pid);
+  assert_true(WIFEXITED(status));
+  assert_int_equal(WEXITSTATUS(status), 0);
+  assert_int_equal(log_lines("conc.log"), 8); /* 4 by the first user, 4 new by the second */
+  assert_int_equal(trace_count("conc.sbt.gz"), 8);
+  sb_masks_free(m);
+}
+
 static void test_bad_params(void **state) {
   (void)state;
   sb_dataset *d = NULL;
@@ -315,7 +364,8 @@ int main(void) {
       cmocka_unit_test(test_garbage),            cmocka_unit_test(test_nan),
       cmocka_unit_test(test_too_few_lines),      cmocka_unit_test(test_too_many_lines),
       cmocka_unit_test(test_not_found),          cmocka_unit_test(test_resume_damaged),
-      cmocka_unit_test(test_header_file),        cmocka_unit_test(test_bad_params),
+      cmocka_unit_test(test_header_file),        cmocka_unit_test(test_concurrent_users),
+      cmocka_unit_test(test_bad_params),
   };
   return cmocka_run_group_tests(tests, setup, NULL);
 }
