@@ -38,6 +38,12 @@ static void trace_usage(FILE *fp) {
           "Run `spexbench trace SUBCOMMAND --help` for each subcommand.\n");
 }
 
+/* 1 if FILE is read as a trace (not an .npz or .json to import). */
+static int is_trace_file(const char *f) {
+  size_t l = strlen(f);
+  return !(l >= 4 && !strcmp(f + l - 4, ".npz")) && !(l >= 5 && !strcmp(f + l - 5, ".json"));
+}
+
 static int wants_help(int argc, char **argv) {
   for (int i = 1; i < argc; i++)
     if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) return 1;
@@ -88,7 +94,7 @@ static int cmd_info(int argc, char **argv) {
   sb_trace *t = NULL;
   sb_trace_read_info ri = {0};
   int rc;
-  int is_trace = !strstr(file, ".npz") && !strstr(file, ".json");
+  int is_trace = is_trace_file(file);
   if (is_trace) rc = sb_trace_read(file, SB_TRACE_READ_STRICT, &t, &ri, &err);
   else rc = sb_trace_import_any(file, &t, &err);
   if (rc) return sb_cli_fail(&err);
@@ -445,7 +451,7 @@ static int cmd_verify(int argc, char **argv) {
   sb_error err = {0};
   sb_trace *t = NULL;
   sb_trace_read_info ri = {0};
-  int is_trace = !strstr(file, ".npz") && !strstr(file, ".json");
+  int is_trace = is_trace_file(file);
   int rc = is_trace ? sb_trace_read(file, SB_TRACE_READ_STRICT, &t, &ri, &err)
                     : sb_trace_import_any(file, &t, &err);
   if (rc) return sb_cli_fail(&err);

@@ -962,8 +962,6 @@ int sb_trace_writer_flush(sb_trace_writer *w, sb_error *err) {
 int sb_trace_writer_close(sb_trace_writer *w, sb_error *err) {
   if (!w) return SB_OK;
   int rc = sb_trace_writer_flush(w, err);
-  int fd_for_close = w->fd;
-  (void)fd_for_close;
   if (w->gz) {
     int zrc = gzclose(w->gz);
     w->gz = NULL;
