@@ -11,6 +11,7 @@ Options (K counts answers given by this process, across batches):
   --short            answer one line fewer than asked, then keep reading
   --extra            print one line more than asked
   --die-at-start     exit with status 4 before reading anything
+  --sleep S          sleep S seconds before answering each batch (a slow model)
 """
 import argparse
 import sys
@@ -25,6 +26,7 @@ def main():
     ap.add_argument("--short", action="store_true")
     ap.add_argument("--extra", action="store_true")
     ap.add_argument("--die-at-start", action="store_true")
+    ap.add_argument("--sleep", type=float, default=0.0)
     a = ap.parse_args()
     if a.die_at_start:
         sys.exit(4)
@@ -36,6 +38,8 @@ def main():
         if line:
             batch.append(line)
             continue
+        if a.sleep:
+            time.sleep(a.sleep)
         todo = batch[:-1] if a.short else batch
         for m in todo:
             if given == a.die_after:

@@ -112,6 +112,45 @@ out=$("$SB" fit --dataset "command:cmd=exit 7,n=8,trace=$REC" --algo exhaustive 
 expect_fail "model dies: clear error" "model 'exit 5': process exited with status 5" \
   "$SB" fit --dataset "command:cmd=exit 5,n=8,trace=$TMP/dead.sbt.gz" --algo exhaustive --budget 256
 "$SB" trace verify "$TMP/dead.sbt.gz" | grep -q "0 records" && ok "dead model leaves a valid empty recording" || fail "dead recording"
+# a sweep over a live model with two workers, then a rerun that asks the model nothing new
+FAULT="$SRC/tests/adapters/fault_model.py"
+cat >"$TMP/live.ini" <<INI
+[experiment]
+name = live
+seed = 1
+budgets = 16, 32
+heldout = 20
+[dataset live]
+family = command
+cmd = python3 $FAULT --log $TMP/live.log
+n = 6
+trace = $TMP/live.sbt.gz
+batch = 8
+[algorithm banzhaf]
+algo = faith-banzhaf
+order = 1
+[algorithm exhaustive]
+budgets = 64
+INI
+"$SB" run "$TMP/live.ini" --out "$TMP/live" --jobs 2 >"$TMP/live.out" 2>&1 && ok "run a config on a live model, 2 workers" || fail "live run: $(tail -5 "$TMP/live.out")"
+asked=$(wc -l <"$TMP/live.log")
+"$SB" trace verify "$TMP/live.sbt.gz" --full | grep -q "64 records" && [ "$asked" -eq 64 ] \
+  && ok "every mask asked once and recorded (64 of 64)" || fail "live recording: asked $asked"
+"$SB" run "$TMP/live.ini" --out "$TMP/live" --jobs 2 --force >/dev/null 2>&1 && [ "$(wc -l <"$TMP/live.log")" -eq 64 ] \
+  && ok "rerun with --force asks the model nothing" || fail "rerun asked the model again"
+# the harness killed (SIGKILL) mid-recording: the rerun resumes, no mask paid twice beyond the batch in flight
+"$SB" fit --dataset "command:cmd=python3 $FAULT --sleep 0.1 --log $TMP/kill.log,n=7,trace=$TMP/kill.sbt.gz,batch=8" \
+  --algo exhaustive --budget 128 --heldout 0 >/dev/null 2>&1 &
+pid=$!
+sleep 1.2
+kill -9 $pid 2>/dev/null; wait $pid 2>/dev/null
+before=$(wc -l <"$TMP/kill.log")
+"$SB" fit --dataset "command:cmd=python3 $FAULT --log $TMP/kill.log,n=7,trace=$TMP/kill.sbt.gz,batch=8" \
+  --algo exhaustive --budget 128 --heldout 0 >/dev/null 2>"$TMP/kill.err" && ok "resume after the harness was killed" || fail "resume after kill: $(cat "$TMP/kill.err")"
+after=$(wc -l <"$TMP/kill.log")
+"$SB" trace verify "$TMP/kill.sbt.gz" --full | grep -q "128 records" && [ "$before" -gt 0 ] && [ "$after" -le $((128 + 8)) ] \
+  && ok "killed run kept its answers ($before before the kill, $after asked in all for 128 masks)" || fail "kill/resume: before=$before after=$after"
+
 # the Hugging Face adapter's --describe needs no torch: its header feeds a recording
 HF="$SRC/experiments/adapters/hf_adapter.py"
 python3 "$HF" --task classify --model m --text "not a bad film" --describe "$TMP/hdr.json" 2>/dev/null \
