@@ -595,7 +595,7 @@ int sb_trace_read(const char *path, int flags, sb_trace **out, sb_trace_read_inf
       rp->zs.avail_in = 0;
     }
   }
-  rp->max_len = 2 * (size_t)SB_MAX_N + 4096;
+  rp->max_len = 2 * (size_t)SB_MAX_N + 4096; /* a record line: "r " + n bits + a value */
   char msg[600];
   sb_trace *t = NULL;
   uint64_t *mask = NULL;
@@ -635,7 +635,8 @@ int sb_trace_read(const char *path, int flags, sb_trace **out, sb_trace_read_inf
       goto done;
     }
   }
-  /* line 2: header */
+  /* line 2: header (feature names for large n make it long: allow 64 MiB) */
+  rp->max_len = (size_t)1 << 26;
   lr = read_line(rp, msg, sizeof msg);
   line++;
   if (lr <= 0 || rp->partial || strncmp(rp->buf, "header ", 7) != 0) {
@@ -656,6 +657,7 @@ int sb_trace_read(const char *path, int flags, sb_trace **out, sb_trace_read_inf
     }
     t->h = h;
   }
+  rp->max_len = 2 * (size_t)SB_MAX_N + 4096;
   mask = calloc(t->words, sizeof *mask);
   if (!mask) {
     rc = sb_error_set(err, SB_ENOMEM, "%s: out of memory", path);
