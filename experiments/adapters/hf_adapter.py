@@ -10,7 +10,8 @@ Explains one input (a text) by ablating its units (words or sentences).  Two tas
 
 Protocol (docs/TRACE_FORMAT.md, "Live models"): read masks, one per line as n '0'/'1'
 characters (character i = unit i, '1' = kept), until an empty line; print one value per
-mask, in order, one per line; flush; repeat until end of input.  Logs go to stderr.
+mask, in order, one per line, then an empty line; flush; repeat until end of input.  Logs go
+to stderr.
 
 Needs torch and transformers and, in practice, a GPU and the model weights (downloaded by
 transformers on first use); CI does not run it.  Examples:
@@ -231,7 +232,7 @@ def main(argv=None):
             if not math.isfinite(v):
                 sys.stderr.write(f"hf_adapter: non-finite value {v}\n")
             out.append(repr(float(v)))
-        sys.stdout.write("".join(s + "\n" for s in out))
+        sys.stdout.write("".join(s + "\n" for s in out) + "\n")
         sys.stdout.flush()
         batch = []
     return 0

@@ -6,7 +6,7 @@ terms whose features are >= n are dropped).  A fixed low-degree polynomial, so
 exact recovery is easy to check; CI runs it end to end through `spexbench fit`.
 
 Protocol: read masks (lines of n '0'/'1' characters) until an empty line, then
-print one value per mask, in order, and flush.  Exit at end of input.
+print one value per mask, in order, then an empty line, and flush.  Exit at end of input.
 Usage: python3 poly_adapter.py --n N
 """
 import argparse
@@ -32,7 +32,7 @@ def main():
                 return 2
             batch.append(line)
             continue
-        sys.stdout.write("".join(f"{value(m, n)!r}\n" for m in batch))
+        sys.stdout.write("".join(f"{value(m, n)!r}\n" for m in batch) + "\n")
         sys.stdout.flush()
         batch = []
     return 0

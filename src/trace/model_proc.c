@@ -216,12 +216,19 @@ int sb_model_proc_eval(sb_model_proc *p, const uint64_t *masks, size_t count, do
   double deadline = now_s() + allowance;
   int rc = SB_OK;
   char rbuf[65536];
-  while (got < count) {
+  int ended = 0; /* the model's empty line closing the batch has arrived */
+  while (!ended) {
     double left = deadline - now_s();
     if (left <= 0) {
       char d[64];
       snprintf(d, sizeof d, "%g s", allowance);
-      rc = fail(p, got, count, err, "no complete answer within %s (timeout); process killed", d);
+      if (got == count)
+        rc = fail(p, got, count, err,
+                  "gave every value but no empty line ending the batch within %s (timeout); "
+                  "process killed",
+                  d);
+      else
+        rc = fail(p, got, count, err, "no complete answer within %s (timeout); process killed", d);
       goto done;
     }
     struct pollfd pf = {p->fd, (short)(POLLIN | (sent < total ? POLLOUT : 0)), 0};
@@ -262,9 +269,28 @@ int sb_model_proc_eval(sb_model_proc *p, const uint64_t *masks, size_t count, do
         p->line_len = 0;
         double v;
         int pv = parse_value(p->line, &v);
-        if (pv == 0) continue;
+        if (pv == 0) { /* the empty line ending the model's batch */
+          if (got < count) {
+            rc = fail(p, got, count, err, "ended the batch early (too few lines)%s", NULL);
+            goto done;
+          }
+          if (i + 1 < k) {
+            char d[64];
+            ssize_t left_bytes = k - i - 1;
+            snprintf(d, sizeof d, "%.*s", (int)(left_bytes > 40 ? 40 : left_bytes), rbuf + i + 1);
+            for (char *q = d; *q; q++)
+              if (*q < 32 || *q > 126) *q = ' ';
+            rc = fail(p, got, count, err, "printed output after the end of the batch: '%s'", d);
+            goto done;
+          }
+          ended = 1;
+          break;
+        }
         if (got >= count) {
-          rc = fail(p, got, count, err, "printed more lines than masks: '%.80s'", p->line);
+          rc = fail(p, got, count, err,
+                    "printed more lines than masks (expected an empty line after the last "
+                    "value): '%.80s'",
+                    p->line);
           goto done;
         }
         if (pv == -1) {

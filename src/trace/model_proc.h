@@ -4,7 +4,7 @@
  *   harness -> model   one mask per line as n '0'/'1' characters (feature 0 first),
  *                      then an empty line: the end of the batch
  *   model -> harness   one value per mask, one per line, in order (decimal text
- *                      strtod accepts; empty lines are ignored), flushed after the batch
+ *                      strtod accepts), then an empty line; flushed
  *
  * The model runs as `/bin/sh -c CMD` in its own process group with stdin and
  * stdout connected to a socket pair (writes use MSG_NOSIGNAL, so a dead model is

@@ -8,8 +8,9 @@ Options (K counts answers given by this process, across batches):
   --hang-after K     sleep forever instead of giving answer K+1
   --garbage-after K  print 'oops' as answer K+1
   --nan-after K      print 'nan' as answer K+1
-  --short            answer one line fewer than asked, then keep reading
-  --extra            print one line more than asked
+  --short            answer one line fewer than asked (then the empty line)
+  --extra            print one line more than asked (then the empty line)
+  --no-end-after B   omit the empty line that ends a batch after the first B batches
   --die-at-start     exit with status 4 before reading anything
   --sleep S          sleep S seconds before answering each batch (a slow model)
 """
@@ -25,12 +26,14 @@ def main():
         ap.add_argument(f"--{k}-after", type=int, default=-1)
     ap.add_argument("--short", action="store_true")
     ap.add_argument("--extra", action="store_true")
+    ap.add_argument("--no-end-after", type=int, default=-1)
     ap.add_argument("--die-at-start", action="store_true")
     ap.add_argument("--sleep", type=float, default=0.0)
     a = ap.parse_args()
     if a.die_at_start:
         sys.exit(4)
     given = 0
+    batches = 0
     batch = []
     log = open(a.log, "a") if a.log else None
     for line in sys.stdin:
@@ -62,6 +65,9 @@ def main():
             given += 1
         if a.extra:
             sys.stdout.write("42\n")
+        if a.no_end_after < 0 or batches < a.no_end_after:
+            sys.stdout.write("\n")
+        batches += 1
         sys.stdout.flush()
         batch = []
 

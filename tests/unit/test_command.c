@@ -49,7 +49,7 @@ static int open_model(const char *args, size_t n, const char *trace, size_t batc
   snprintf(spec, sizeof spec,
            "command:cmd=python3 %s %s,n=%zu,trace=%s%s%s,batch=%zu,timeout=%g,start_timeout=%g",
            model, args, n, trace ? dir : "", trace ? "/" : "", trace ? trace : "", batch, timeout,
-           timeout < 1 ? 0.5 : 10.0);
+           10.0);
   return sb_dataset_open(spec, d, e);
 }
 
@@ -205,7 +205,26 @@ static void test_nan(void **state) {
 static void test_too_few_lines(void **state) {
   (void)state;
   NEED_PYTHON();
-  fault_case("--short", "short.sbt.gz", 6, 0.5, "timeout", 5);
+  fault_case("--short", "short.sbt.gz", 6, 10, "too few lines", 5);
+}
+
+/* Values without the empty line that ends a batch: a timeout that says so.  The
+ * first batch is fine (it has the start-up allowance); the second is not. */
+static void test_no_batch_end(void **state) {
+  (void)state;
+  NEED_PYTHON();
+  sb_dataset *d = NULL;
+  sb_error e = {0};
+  assert_int_equal(open_model("--no-end-after 1", 5, "noend.sbt.gz", 3, 0.5, &d, &e), SB_OK);
+  sb_masks *m = first_masks(5, 6);
+  double out[6];
+  int rc = sb_dataset_eval(d, m, out, &e);
+  if (rc != SB_EORACLE || !strstr(e.msg, "no empty line ending the batch")) print_error("%s\n", e.msg);
+  assert_int_equal(rc, SB_EORACLE);
+  assert_non_null(strstr(e.msg, "no empty line ending the batch"));
+  sb_dataset_free(d);
+  assert_int_equal(trace_count("noend.sbt.gz"), 6);
+  sb_masks_free(m);
 }
 
 static void test_too_many_lines(void **state) {
@@ -363,6 +382,7 @@ int main(void) {
       cmocka_unit_test(test_dies_at_start),      cmocka_unit_test(test_hangs),
       cmocka_unit_test(test_garbage),            cmocka_unit_test(test_nan),
       cmocka_unit_test(test_too_few_lines),      cmocka_unit_test(test_too_many_lines),
+      cmocka_unit_test(test_no_batch_end),
       cmocka_unit_test(test_not_found),          cmocka_unit_test(test_resume_damaged),
       cmocka_unit_test(test_header_file),        cmocka_unit_test(test_concurrent_users),
       cmocka_unit_test(test_bad_params),
