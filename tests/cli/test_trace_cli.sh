@@ -74,6 +74,25 @@ open('$TMP/broken.json', 'w').write('{\"metadata\": {')
   && ok "import shapiq json with player names" || fail "import json"
 expect_fail "partial trace -> unsupported naming the algorithm" "unsupported: faith-banzhaf asked .* not in trace" \
   "$SB" fit --dataset "trace:$TMP/toy.sbt.gz" --algo faith-banzhaf:order=1 --budget 10
+cat >"$TMP/partial.ini" <<INI
+[experiment]
+name = partial
+seed = 1
+budgets = 4, 16
+heldout = 0
+[dataset toy]
+family = trace
+path = $TMP/toy.sbt.gz
+[algorithm banzhaf]
+algo = faith-banzhaf
+order = 1
+[algorithm exhaustive]
+budgets = 16
+INI
+"$SB" run "$TMP/partial.ini" --out "$TMP/partial" >/dev/null 2>&1 \
+  && [ "$(grep -c ',unsupported,' "$TMP/partial/runs.csv")" -eq 3 ] && grep -q "not in trace" "$TMP/partial/runs.csv" \
+  && ok "sweep on a partial trace: rows with status unsupported, the sweep completes" \
+  || fail "partial sweep: $(cat "$TMP/partial/runs.csv" 2>/dev/null | head -3)"
 expect_fail "json index out of range" "range.json: data key \"0,7\": player 7 out of range" "$SB" trace import "$TMP/range.json" -o "$TMP/x.sbt.gz"
 expect_fail "json wrong type" "type.json: data key \"0\": expected a finite number" "$SB" trace import "$TMP/type.json" -o "$TMP/x.sbt.gz"
 expect_fail "json malformed" "broken.json:1: not valid JSON" "$SB" trace import "$TMP/broken.json" -o "$TMP/x.sbt.gz"
