@@ -30,6 +30,8 @@ static const sb_param_def spex_params[] = {
     {"zero_tol", SB_PARAM_DOUBLE, "1e-9", NULL, "zeroton threshold ||U||² <= P(zero_tol + 1.5σ²/2^b)"},
     {"verify", SB_PARAM_DOUBLE, "0.9", NULL, "singleton accepted if residual/energy < verify"},
     {"rounds", SB_PARAM_INT, "100", NULL, "maximum peeling rounds"},
+    {"chase", SB_PARAM_ENUM, "first", "first|best",
+     "soft decoding: first verified Chase candidate, or the best-fitting one"},
     {NULL, 0, NULL, NULL, NULL},
 };
 
@@ -124,6 +126,7 @@ static int spex_fit(const sb_algo_ctx *ctx, void *vstate, const sb_masks *masks,
   po.zero_tol = sb_params_double(ctx->params, "zero_tol");
   po.verify_ratio = sb_params_double(ctx->params, "verify");
   po.max_rounds = (unsigned)sb_params_int(ctx->params, "rounds");
+  po.chase_best = !strcmp(sb_params_str(ctx->params, "chase"), "best");
   sb_spex_peel_stats ps;
   rc = sb_spex_peel(d, U, &po, spec, &ps, err);
   if (rc) goto done;

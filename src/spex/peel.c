@@ -29,6 +29,7 @@ void sb_spex_peel_opts_default(sb_spex_peel_opts *o) {
   o->zero_tol = 1e-9;
   o->verify_ratio = 0.9;
   o->max_rounds = 100;
+  o->chase_best = 0;
 }
 
 struct sb_spex_bin_ws {
@@ -67,7 +68,7 @@ static inline int par_bit(const uint64_t *par, size_t q) { return (int)((par[q >
 /* Verify candidate k for bin (c, j): hash, ρ, residual ratio.  Returns 1 if accepted. */
 static int verify(const sb_spex_design *d, sb_spex_bin_ws *w, unsigned c, uint32_t j,
                   const double *u, double energy, const size_t *k, size_t klen,
-                  const sb_spex_peel_opts *o, double *rho) {
+                  const sb_spex_peel_opts *o, double *rho, double *resid) {
   if (sb_spex_bin_of(d, c, k, klen) != j) return 0;
   sb_bch_encode(d->bch, k, klen, w->par);
   const size_t P = d->P;
@@ -80,6 +81,7 @@ static int verify(const sb_spex_design *d, sb_spex_bin_ws *w, unsigned c, uint32
   }
   if (!(res < o->verify_ratio * energy)) return 0;
   *rho = r;
+  if (resid) *resid = res;
   return 1;
 }
 
@@ -102,7 +104,7 @@ sb_spex_bin_kind sb_spex_bin_classify(const sb_spex_design *d, sb_spex_bin_ws *w
   sb_bch_syndromes(code, w->word, S);
   size_t nd = 1;
   if (sb_bch_decode_syndromes(code, S, k, klen, NULL) == SB_OK &&
-      verify(d, w, c, j, u, energy, k, *klen, o, rho)) {
+      verify(d, w, c, j, u, energy, k, *klen, o, rho, NULL)) {
     if (decodes) *decodes += nd;
     return SB_SPEX_SINGLETON;
   }
@@ -155,16 +157,34 @@ sb_spex_bin_kind sb_spex_bin_classify(const sb_spex_design *d, sb_spex_bin_ws *w
       pa[b2] = xa;
       pb[b2] = xb;
     }
+    size_t kbest[SB_BCH_MAX_T], lbest = 0;
+    double rbest = 0, resbest = INFINITY;
     for (size_t a = 0; a < np; a++) {
       memcpy(S2, S, 2 * d->t * sizeof *S);
       sb_bch_syndromes_flip(code, S2, low[pa[a]]);
       if (pb[a] != pa[a]) sb_bch_syndromes_flip(code, S2, low[pb[a]]);
       nd++;
+      double res;
       if (sb_bch_decode_syndromes(code, S2, k, klen, NULL) == SB_OK &&
-          verify(d, w, c, j, u, energy, k, *klen, o, rho)) {
-        if (decodes) *decodes += nd;
-        return SB_SPEX_SINGLETON;
+          verify(d, w, c, j, u, energy, k, *klen, o, rho, &res)) {
+        if (!o->chase_best) {
+          if (decodes) *decodes += nd;
+          return SB_SPEX_SINGLETON;
+        }
+        if (res < resbest) {
+          resbest = res;
+          rbest = *rho;
+          lbest = *klen;
+          memcpy(kbest, k, *klen * sizeof *k);
+        }
       }
+    }
+    if (resbest < INFINITY) {
+      memcpy(k, kbest, lbest * sizeof *k);
+      *klen = lbest;
+      *rho = rbest;
+      if (decodes) *decodes += nd;
+      return SB_SPEX_SINGLETON;
     }
   }
   if (decodes) *decodes += nd;

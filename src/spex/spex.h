@@ -62,6 +62,8 @@ typedef struct sb_spex_peel_opts {
   double zero_tol;       /* zeroton: ||U||² <= P (zero_tol + 1.5 σ²/2^b); default 1e-9 */
   double verify_ratio;   /* accept if ||U - ρ s_k||² / ||U||² < verify_ratio; default 0.9 */
   unsigned max_rounds;   /* default 100 */
+  int chase_best;        /* 0: first verified Chase candidate (published); 1: the verified
+                            candidate with the smallest residual among all patterns */
 } sb_spex_peel_opts;
 
 void sb_spex_peel_opts_default(sb_spex_peel_opts *o);
