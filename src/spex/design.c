@@ -26,28 +26,30 @@ size_t sb_spex_sample_count(size_t n, unsigned t, unsigned C, unsigned b, sb_err
 int sb_spex_budget_to_b(size_t n, size_t budget, unsigned t, unsigned C, unsigned b_max,
                         unsigned *b_out, unsigned *t_out, sb_error *err) {
   if (C < 1) return sb_error_set(err, SB_EINVAL, "spex: C = %u: expected >= 1", C);
+  if (t < 1) return sb_error_set(err, SB_EINVAL, "spex: t = %u: expected >= 1", t);
   size_t min_budget = 0;
-  for (unsigned tt = t; tt >= 2 || tt == t; tt--) {
+  unsigned tt = t;
+  for (;;) {
     sb_bch *c = sb_bch_alloc(n, tt, err);
     if (!c) return err ? err->code : SB_EINVAL;
     size_t unit = (size_t)C * (c->r + 1);
     sb_bch_free(c);
     unsigned b = 0;
     while (b < b_max && (unit << (b + 1)) <= budget) b++;
-    if (unit > budget) b = 0;
-    int ok = (unit << b) <= budget && (b > 2 || (tt <= 2 && b >= 1));
-    if (ok) {
+    /* b <= 2 is too small: lower t (down to 2) */
+    if (b > 2 && (unit << b) <= budget) {
       *b_out = b;
       *t_out = tt;
       return SB_OK;
     }
-    min_budget = unit * 2;
+    min_budget = unit << 3;
     if (tt <= 2) break;
+    tt--;
   }
   return sb_error_set(err, SB_ESKIP,
                       "spex: budget %zu is below the minimum of %zu queries for n = %zu "
-                      "(C = %u, t = 2, b = 1)",
-                      budget, min_budget, n, C);
+                      "(C = %u, t = %u, b = 3)",
+                      budget, min_budget, n, C, tt);
 }
 
 void sb_spex_design_free(sb_spex_design *d) {

@@ -58,6 +58,10 @@ static void problem_free(refit_problem *R) {
   free(R->pen);
 }
 
+/* Sweeps per solve (scikit-learn's max_iter default): underdetermined problems at
+ * small λ converge slowly, and the path is warm-started anyway. */
+#define CD_MAX_SWEEPS 1000
+
 /* Coordinate descent on the training rows (fold `fi` held out, fi = F: all rows).
  * beta in/out (warm start); q is workspace (nf).  Returns sweeps used. */
 static size_t cd_solve(const refit_problem *R, size_t fi, double lambda, double alpha,
@@ -93,7 +97,7 @@ static size_t cd_solve(const refit_problem *R, size_t fi, double lambda, double 
       }
     }
     sweeps++;
-    if (sweeps > 20000) break;
+    if (sweeps >= CD_MAX_SWEEPS) break;
     if (maxd <= tol_abs) {
       if (full) break;
       full = 1; /* active set converged: check everything once more */

@@ -32,9 +32,10 @@ typedef struct sb_spex_design {
 
 /* N(b) = C * P * 2^b for the code with capability t at n features (0 on error). */
 size_t sb_spex_sample_count(size_t n, unsigned t, unsigned C, unsigned b, sb_error *err);
-/* Budget -> (b, t) (ALGORITHMS.md §4): the largest b with N(b) <= budget; if b <= 2,
- * t is lowered step by step down to 2 (where b >= 1 is accepted); b is capped at
- * b_max.  SB_ESKIP with the minimum budget when even that does not fit. */
+/* Budget -> (b, t) (ALGORITHMS.md §4): the largest b with N(b) <= budget (capped at
+ * b_max); if b <= 2, t is lowered step by step down to 2; if b is still <= 2 at
+ * t = 2 (or t < 2 was asked and b <= 2), SB_ESKIP naming the minimum budget
+ * C·P·2^3.  An explicit b (the algorithm's parameter) bypasses this rule. */
 int sb_spex_budget_to_b(size_t n, size_t budget, unsigned t, unsigned C, unsigned b_max,
                         unsigned *b_out, unsigned *t_out, sb_error *err);
 /* The design: hash matrices from `design_seed` (independent of b, so the design at

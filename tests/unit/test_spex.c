@@ -42,8 +42,12 @@ static void test_sample_counts(void **state) {
   assert_int_equal(sb_spex_budget_to_b(14, 400, 5, 3, 12, &b, &t, &err), SB_OK);
   assert_int_equal(t, 3);
   assert_int_equal(b, 3);
-  assert_int_equal(sb_spex_budget_to_b(14, 40, 5, 3, 12, &b, &t, &err), SB_ESKIP);
-  assert_non_null(strstr(err.msg, "minimum of 66"));
+  /* t = 2 (P = 11): the minimum is 3·11·8 = 264 */
+  assert_int_equal(sb_spex_budget_to_b(14, 264, 5, 3, 12, &b, &t, &err), SB_OK);
+  assert_int_equal(t, 2);
+  assert_int_equal(b, 3);
+  assert_int_equal(sb_spex_budget_to_b(14, 263, 5, 3, 12, &b, &t, &err), SB_ESKIP);
+  assert_non_null(strstr(err.msg, "minimum of 264"));
 }
 
 static void test_design_masks(void **state) {
