@@ -375,11 +375,45 @@ static void test_end_to_end(void **state) {
   sb_dataset_free(ds);
 }
 
+/* Nested designs through the harness: with the same design seed, running b = 4 then
+ * b = 6 on one oracle costs no more distinct queries than b = 6 alone. */
+static void test_nested_through_oracle(void **state) {
+  (void)state;
+  sb_error err = {0};
+  sb_dataset *ds = NULL;
+  assert_int_equal(sb_dataset_open("fourier:n=50,k=10,degree=3,seed=4", &ds, &err), SB_OK);
+  size_t alone = 0;
+  for (int pass = 0; pass < 2; pass++) {
+    sb_oracle *o = sb_oracle_alloc(ds->n, ds->eval, ds->ctx, SB_BUDGET_NONE);
+    static const char *small = "spex:b=4", *big = "spex:b=6";
+    const char *seq[2] = {pass ? small : big, big};
+    for (int s = 0; s < 2 - (pass == 0); s++) {
+      const sb_algo_type *type;
+      sb_params *params;
+      assert_int_equal(sb_algo_parse(seq[s], &type, &params, &err), SB_OK);
+      gsl_rng *r = sb_rng_alloc(5);
+      sb_algo_ctx ctx = {.n = ds->n, .budget = SB_BUDGET_NONE, .params = params, .rng = r,
+                         .seed = 5 + (uint64_t)s, .design_seed = 77, .threads = 1};
+      sb_fit fit;
+      assert_int_equal(sb_algo_execute(type, &ctx, o, &fit, &err), SB_OK);
+      sb_fit_clear(&fit);
+      gsl_rng_free(r);
+      sb_params_free(params);
+    }
+    if (pass == 0) alone = sb_oracle_used(o);
+    else assert_int_equal(sb_oracle_used(o), alone);
+    sb_oracle_free(o);
+  }
+  assert_true(alone > 0);
+  sb_dataset_free(ds);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_sample_counts),   cmocka_unit_test(test_design_masks),
       cmocka_unit_test(test_aliasing),        cmocka_unit_test(test_bin_classify),
       cmocka_unit_test(test_refit_matches_dense), cmocka_unit_test(test_end_to_end),
+      cmocka_unit_test(test_nested_through_oracle),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
