@@ -6,8 +6,9 @@
  * bits at a time; the design at b uses the low b bits and ℓ < 2^b, so it is a
  * subset of the design at every larger b (nested designs: a sweep over budgets
  * reuses queries through the oracle's cache).  Masks are built incrementally in
- * Gray-code order: one XOR of a packed column per mask.  The transform is one
- * normalised length-2^b FWHT per (group, delay). */
+ * ℓ order from the mask of ℓ without its lowest set bit: one XOR of a packed
+ * column per mask.  The transform is one normalised length-2^b FWHT per
+ * (group, delay). */
 #include <stdlib.h>
 #include <string.h>
 
@@ -127,7 +128,7 @@ int sb_spex_design_masks(const sb_spex_design *d, sb_masks **out, sb_error *err)
         }
       uint64_t *base = sb_masks_at(m, ((size_t)c * d->P + p) * L);
       memcpy(base, delay, words * sizeof *delay);
-      /* Gray code: mask(ℓ) = mask(ℓ with its lowest set bit cleared) ^ column(lowest bit) */
+      /* mask(ℓ) = mask(ℓ with its lowest set bit cleared) ^ column(lowest bit) */
       for (size_t l = 1; l < L; l++) {
         unsigned q = (unsigned)__builtin_ctzll(l);
         const uint64_t *prev = base + (l & (l - 1)) * words, *col = cols + (size_t)q * words;
