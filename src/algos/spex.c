@@ -9,6 +9,7 @@
  *         (src/spex/refit.c): lasso (published default), ridge, ols or none.
  * Output: a Fourier spectrum.  Phases "transform+peel" and "refit" are recorded
  * inside "fit"; info carries b, t, P, samples, recovered count and refit details. */
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -107,6 +108,10 @@ static int spex_fit(const sb_algo_ctx *ctx, void *vstate, const sb_masks *masks,
   if (masks->count != d->samples)
     return sb_error_set(err, SB_EINVAL, "spex: got %zu answers for a design of %zu", masks->count,
                         d->samples);
+  for (size_t i = 0; i < masks->count; i++)
+    if (!isfinite(values[i]))
+      return sb_error_set(err, SB_ENUMERIC, "spex: answer %zu of %zu is not finite (%g)", i,
+                          masks->count, values[i]);
   double t0 = sb_wall_seconds();
   size_t ulen = d->samples; /* C * 2^b bins * P = samples */
   double *U = malloc(ulen * sizeof *U), *U0 = malloc(ulen * sizeof *U0);

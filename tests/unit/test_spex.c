@@ -364,6 +364,28 @@ static void test_end_to_end(void **state) {
     gsl_rng_free(r);
     sb_params_free(params);
   }
+  /* a non-finite answer is a numeric error, not a silent garbage fit */
+  {
+    const sb_algo_type *type;
+    sb_params *params;
+    assert_int_equal(sb_algo_parse("spex:b=4", &type, &params, &err), SB_OK);
+    sb_algo_ctx ctx = {.n = ds->n, .budget = SB_BUDGET_NONE, .params = params, .design_seed = 2,
+                       .threads = 1};
+    sb_masks *m = NULL;
+    void *st = NULL;
+    assert_int_equal(type->design(&ctx, &m, &st, &err), SB_OK);
+    double *v = calloc(m->count, sizeof *v);
+    v[m->count / 2] = NAN;
+    sb_fit fit;
+    memset(&fit, 0, sizeof fit);
+    assert_int_equal(type->fit(&ctx, st, m, v, &fit, &err), SB_ENUMERIC);
+    assert_non_null(strstr(err.msg, "not finite"));
+    sb_fit_clear(&fit);
+    free(v);
+    sb_masks_free(m);
+    type->state_free(st);
+    sb_params_free(params);
+  }
   /* too small a budget: a skip naming the minimum */
   const sb_algo_type *type;
   sb_params *params;
