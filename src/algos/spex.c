@@ -157,8 +157,10 @@ static int spex_fit(const sb_algo_ctx *ctx, void *vstate, const sb_masks *masks,
               d->b, d->t, d->C, d->P, d->samples, recovered, ps.rounds, ps.decodes, ps.left_bins,
               rk);
   if (ro.kind != SB_SPEX_REFIT_NONE)
-    sb_fit_info(out, "refit_features=%zu refit_nonzero=%zu penalty=%g", rs.features, rs.nonzero,
-                rs.penalty);
+    sb_fit_info(out,
+                "refit_features=%zu refit_screened=%zu refit_pairs=%zu refit_nonzero=%zu "
+                "penalty=%g path=%zu",
+                rs.features, rs.screened, rs.gram_pairs, rs.nonzero, rs.penalty, rs.path_len);
   out->surrogate = spec;
   spec = NULL;
 done:

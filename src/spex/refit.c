@@ -32,7 +32,9 @@ void sb_spex_refit_opts_default(sb_spex_refit_opts *o) {
   o->folds = 5;
   o->n_lambda = 40;
   o->eps = 1e-4;
-  o->tol = 1e-10;
+  o->tol = 1e-7;
+  o->patience = 5;
+  o->max_features = 0;
 }
 
 typedef struct refit_problem {
@@ -139,7 +141,8 @@ int sb_spex_refit(const sb_spex_design *d, const double *U_orig, const double *v
   uint32_t *bins = NULL;
   uint64_t *sgn = NULL, *fmask = NULL;
   size_t *fcnt = NULL, *order = NULL, *start = NULL, *pa = NULL, *pb = NULL, *deg = NULL;
-  double *pv = NULL, *beta = NULL, *q = NULL, *cvs = NULL, *grid = NULL;
+  size_t *fid = NULL, screened = 0; /* kept feature -> index in feat */
+  double *pv = NULL, *beta = NULL, *q = NULL, *cvs = NULL, *grid = NULL, *fbeta = NULL;
   size_t npairs = 0, pcap = 0;
   int rc = SB_OK;
   if (!feat || !key || !par || !idx) goto nomem;
@@ -154,7 +157,7 @@ int sb_spex_refit(const sb_spex_design *d, const double *U_orig, const double *v
     }
   for (size_t i = 0; i < sb_spectrum_size(support); i++)
     if (sb_spectrum_add(feat, sb_spectrum_key(support, i), 0) != SB_OK) goto nomem;
-  const size_t nf = sb_spectrum_size(feat);
+  size_t nf = sb_spectrum_size(feat);
   R.nf = nf;
   R.F = F;
   R.N = (double)d->samples;
@@ -198,6 +201,66 @@ int sb_spex_refit(const sb_spex_design *d, const double *U_orig, const double *v
       }
     }
     for (size_t fo = 0; fo < F; fo++) R.c[F * nf + f] += R.c[fo * nf + f];
+  }
+
+  /* Screening: with more features than N/4 (2^b small against n) the Gram matrix
+   * stops being sparse (pairs ~ C·F²/2^{b+1}); keep ∅, the recovered support and the
+   * singletons with the largest |Xᵀy| (sure independence screening).  Never active
+   * when N >= 4·(n + support + 1), e.g. b = 8 at n <= 4096. */
+  fid = malloc(nf * sizeof *fid);
+  if (!fid) goto nomem;
+  for (size_t f = 0; f < nf; f++) fid[f] = f;
+  size_t limit = o->max_features ? o->max_features : (size_t)(R.N / 4);
+  if (o->kind != SB_SPEX_REFIT_OLS && nf > limit) {
+    /* rank the added singletons (not in the support) by |Xᵀy| */
+    size_t nsing = 0;
+    double *score = malloc(nf * sizeof *score);
+    size_t *cand = malloc(nf * sizeof *cand);
+    uint8_t *keep = calloc(nf, 1);
+    if (!score || !cand || !keep) {
+      free(score);
+      free(cand);
+      free(keep);
+      goto nomem;
+    }
+    size_t kept = 0;
+    for (size_t f = 0; f < nf; f++) {
+      int added = f >= 1 && f <= n && sb_spectrum_find(support, sb_spectrum_key(feat, f)) < 0;
+      if (added) {
+        cand[nsing++] = f;
+        score[f] = fabs(R.c[F * nf + f]);
+      } else {
+        keep[f] = 1;
+        kept++;
+      }
+    }
+    /* partial selection: the best (limit - kept) candidates (simple sort; nsing <= n) */
+    for (size_t a = 1; a < nsing; a++) {
+      size_t x = cand[a], b2 = a;
+      while (b2 > 0 && score[cand[b2 - 1]] < score[x]) {
+        cand[b2] = cand[b2 - 1];
+        b2--;
+      }
+      cand[b2] = x;
+    }
+    for (size_t a = 0; a < nsing && kept < limit; a++) keep[cand[a]] = 1, kept++;
+    size_t w2 = 0;
+    for (size_t f = 0; f < nf; f++) {
+      if (!keep[f]) continue;
+      fid[w2] = f;
+      for (unsigned c = 0; c < C; c++) bins[w2 * C + c] = bins[f * C + c];
+      memmove(sgn + w2 * sw, sgn + f * sw, sw * sizeof *sgn);
+      R.pen[w2] = R.pen[f];
+      w2++;
+    }
+    for (size_t fo = 0; fo <= F; fo++)
+      for (size_t a = 0; a < w2; a++) R.c[fo * w2 + a] = R.c[fo * nf + fid[a]];
+    screened = nf - w2;
+    nf = w2;
+    R.nf = nf;
+    free(score);
+    free(cand);
+    free(keep);
   }
 
   /* colliding pairs, group by group (bucket sort by bin) */
@@ -267,8 +330,11 @@ int sb_spex_refit(const sb_spex_design *d, const double *U_orig, const double *v
     if (fabs(R.c[F * nf + f]) > cmax) cmax = fabs(R.c[F * nf + f]);
   const double tol_abs = o->tol * (cmax > 0 ? cmax / R.N : 1.0);
   double chosen = 0;
+  size_t path_len = 1;
   if (o->kind == SB_SPEX_REFIT_OLS) {
-    cd_solve(&R, F, 0, 0, tol_abs, beta, q);
+    /* one solve, no path: run it to round-off (exact recovery relies on it) */
+    cd_solve(&R, F, 0, 0, (o->tol < 1e-12 ? o->tol : 1e-12) * (cmax > 0 ? cmax / R.N : 1.0),
+             beta, q);
   } else {
     size_t nl = o->n_lambda ? o->n_lambda : 40;
     grid = malloc(nl * sizeof *grid);
@@ -292,16 +358,22 @@ int sb_spex_refit(const sb_spex_design *d, const double *U_orig, const double *v
       for (size_t i = 0; i < nl; i++)
         grid[i] = pow(10.0, 6.0 - 12.0 * (nl > 1 ? (double)i / (double)(nl - 1) : 1.0));
     }
-    for (size_t fo = 0; fo < F; fo++) {
-      memset(beta, 0, nf * sizeof *beta);
-      for (size_t i = 0; i < nl; i++) {
-        cd_solve(&R, fo, lasso ? grid[i] : 0, lasso ? 0 : grid[i], tol_abs, beta, q);
-        cvs[i] += cv_error(&R, fo, beta);
+    /* all folds in lockstep along the path, so the path can stop once the CV error
+     * has not improved for `patience` consecutive values (the expensive, nearly
+     * interpolating end of the path is skipped when it cannot win) */
+    fbeta = calloc(F * nf, sizeof *fbeta);
+    if (!fbeta) goto nomem;
+    size_t best = 0, ran = 0;
+    for (size_t i = 0; i < nl; i++) {
+      for (size_t fo = 0; fo < F; fo++) {
+        cd_solve(&R, fo, lasso ? grid[i] : 0, lasso ? 0 : grid[i], tol_abs, fbeta + fo * nf, q);
+        cvs[i] += cv_error(&R, fo, fbeta + fo * nf);
       }
-    }
-    size_t best = 0;
-    for (size_t i = 1; i < nl; i++)
+      ran = i + 1;
       if (cvs[i] < cvs[best]) best = i;
+      if (o->patience && i - best >= o->patience) break;
+    }
+    path_len = ran;
     memset(beta, 0, nf * sizeof *beta);
     for (size_t i = 0; i <= best; i++)
       cd_solve(&R, F, lasso ? grid[i] : 0, lasso ? 0 : grid[i], tol_abs, beta, q);
@@ -311,14 +383,16 @@ int sb_spex_refit(const sb_spex_design *d, const double *U_orig, const double *v
   size_t nz = 0;
   for (size_t f = 0; f < nf; f++)
     if (beta[f] != 0) {
-      if (sb_spectrum_put(support, sb_spectrum_key(feat, f), beta[f]) != SB_OK) goto nomem;
+      if (sb_spectrum_put(support, sb_spectrum_key(feat, fid[f]), beta[f]) != SB_OK) goto nomem;
       nz++;
     }
   if (st) {
-    st->features = nf;
+    st->features = nf + screened;
     st->gram_pairs = npairs;
     st->penalty = chosen;
     st->nonzero = nz;
+    st->path_len = path_len;
+    st->screened = screened;
   }
   goto done;
 nomem:
@@ -343,5 +417,7 @@ done:
   free(q);
   free(cvs);
   free(grid);
+  free(fbeta);
+  free(fid);
   return rc;
 }

@@ -107,7 +107,12 @@ typedef struct sb_spex_refit_opts {
   size_t folds;        /* CV folds over (group, delay) blocks; default 5 */
   size_t n_lambda;     /* path length; default 40 */
   double eps;          /* λ_min / λ_max; default 1e-4 */
-  double tol;          /* CD convergence (relative); default 1e-10 */
+  double tol;          /* CD convergence: max coefficient change <= tol·max|Xᵀy|/N; default
+                          1e-7 (ols: min(tol, 1e-12)) */
+  size_t max_features; /* lasso/ridge columns kept by screening singletons on |Xᵀy|;
+                          0 = N/4 */
+  size_t patience;     /* stop the path after this many values without CV improvement
+                          (0 = run the whole path); default 5 */
 } sb_spex_refit_opts;
 
 void sb_spex_refit_opts_default(sb_spex_refit_opts *o);
@@ -117,6 +122,8 @@ typedef struct sb_spex_refit_stats {
   size_t gram_pairs;   /* off-diagonal Gram entries (colliding feature pairs) */
   double penalty;      /* chosen λ or α */
   size_t nonzero;      /* non-zero coefficients in the result */
+  size_t screened;     /* singleton columns dropped by screening */
+  size_t path_len;     /* path values cross-validated (early stop: < lambdas) */
 } sb_spex_refit_stats;
 
 /* Regression on SPEX's own samples through the transforms (no dense design

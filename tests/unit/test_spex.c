@@ -320,6 +320,23 @@ static void test_refit_matches_dense(void **state) {
   sb_masks_free(sets);
   sb_spectrum_free(g);
 
+  /* screening: at most 10 columns, the support (6 sets) and ∅ always among them */
+  g = sb_spectrum_clone(sup);
+  sb_spex_refit_opts_default(&o);
+  o.max_features = 10;
+  assert_int_equal(sb_spex_refit(d, U, v, &o, g, &st, &err), SB_OK);
+  size_t cols = 1 + n; /* ∅ + singletons, plus the support's sets of degree > 1 */
+  for (size_t i = 0; i < sb_spectrum_size(sup); i++)
+    cols += sb_mask_popcount(sb_spectrum_key(sup, i), 1) > 1;
+  assert_int_equal(st.features, cols);
+  assert_int_equal(st.screened, cols - 10);
+  for (size_t i = 0; i < sb_spectrum_size(g); i++) {
+    /* every output column is ∅, a support set or one of the kept singletons */
+    const uint64_t *key = sb_spectrum_key(g, i);
+    assert_true(sb_mask_popcount(key, 1) <= 1 || sb_spectrum_find(sup, key) >= 0);
+  }
+  sb_spectrum_free(g);
+
   gsl_vector_free(y);
   free(v);
   free(U);
