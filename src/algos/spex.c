@@ -27,6 +27,8 @@ static const sb_param_def spex_params[] = {
      "regression on the recovered support (+ ∅ and singletons for lasso/ridge)"},
     {"folds", SB_PARAM_INT, "5", NULL, "cross-validation folds of the refit (blocks of rows)"},
     {"lambdas", SB_PARAM_INT, "40", NULL, "length of the λ (or α) path of the refit"},
+    {"max_features", SB_PARAM_INT, "0", NULL,
+     "refit columns kept by screening singletons on |X'y| (0 = samples/4)"},
     {"lambda_eps", SB_PARAM_DOUBLE, "1e-4", NULL, "λ_min / λ_max of the lasso path"},
     {"zero_tol", SB_PARAM_DOUBLE, "1e-9", NULL, "zeroton threshold ||U||² <= P(zero_tol + 1.5σ²/2^b)"},
     {"verify", SB_PARAM_DOUBLE, "0.9", NULL, "singleton accepted if residual/energy < verify"},
@@ -57,6 +59,8 @@ static int spex_resolve(const sb_algo_ctx *ctx, unsigned *b, unsigned *t, sb_err
   if (bp < 0 || bp > SB_SPEX_MAX_B || bmax < 1 || bmax > SB_SPEX_MAX_B)
     return sb_error_set(err, SB_EINVAL, "spex: b = %ld, b_max = %ld: expected b in 0..%d, b_max in 1..%d",
                         bp, bmax, SB_SPEX_MAX_B, SB_SPEX_MAX_B);
+  if (sb_params_int(ctx->params, "max_features") < 0)
+    return sb_error_set(err, SB_EINVAL, "spex: max_features must be >= 0");
   if (sb_params_int(ctx->params, "folds") < 2 || sb_params_int(ctx->params, "lambdas") < 1 ||
       sb_params_int(ctx->params, "rounds") < 1)
     return sb_error_set(err, SB_EINVAL, "spex: folds >= 2, lambdas >= 1 and rounds >= 1 expected");
@@ -148,6 +152,7 @@ static int spex_fit(const sb_algo_ctx *ctx, void *vstate, const sb_masks *masks,
   ro.folds = (size_t)sb_params_int(ctx->params, "folds");
   ro.n_lambda = (size_t)sb_params_int(ctx->params, "lambdas");
   ro.eps = sb_params_double(ctx->params, "lambda_eps");
+  ro.max_features = (size_t)sb_params_int(ctx->params, "max_features");
   sb_spex_refit_stats rs = {0};
   rc = sb_spex_refit(d, U0, values, &ro, spec, &rs, err);
   if (rc) goto done;
