@@ -3,11 +3,13 @@
 
 extern const sb_algo_type sb_algo_exhaustive;
 extern const sb_algo_type sb_algo_faith_banzhaf;
+extern const sb_algo_type sb_algo_spex;
 extern const sb_algo_type sb_algo_proxyspex;
 
 const sb_algo_type *const sb_algo_types[] = {
     &sb_algo_exhaustive,
     &sb_algo_faith_banzhaf,
+    &sb_algo_spex,
     &sb_algo_proxyspex,
     NULL,
 };
