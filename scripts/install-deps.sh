@@ -4,6 +4,7 @@
 set -euo pipefail
 PKGS=(build-essential cmake pkg-config git
       libgsl-dev         # linear algebra (SVD/QR), RNG
+      libopenblas-dev    # fast CBLAS under GSL (replaces the reference gslcblas)
       zlib1g-dev         # gzip traces, raw DEFLATE in .npz members
       libcmocka-dev      # unit tests
       libjansson-dev     # JSON: spectra, results, shapiq files

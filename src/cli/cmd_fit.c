@@ -1,0 +1,172 @@
+/* `spexbench fit`: one algorithm, once, on one dataset; prints its metrics
+ * (human-readable, or one JSON object with --json) and can save the surrogate. */
+#include <math.h>
+#include <omp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cli/cli.h"
+#include "core/fsutil.h"
+#include "runner/runner.h"
+
+static void fit_usage(FILE *fp) {
+  fprintf(fp,
+          "usage: spexbench fit --dataset SPEC --algo NAME[:key=value,...] --budget N\n"
+          "                     [--seed S] [--coefficients FILE] [--json]\n"
+          "                     [--heldout N] [--heldout-dist uniform|sizes] [--threads T]\n\n"
+          "Run one algorithm once and print its metrics.\n"
+          "  --dataset SPEC        e.g. fourier:n=256,k=50,degree=4,snr_db=20,seed=7\n"
+          "                        (families: spexbench list)\n"
+          "  --algo NAME[:k=v,..]  e.g. faith-banzhaf:order=2 (parameters: spexbench list --params)\n"
+          "  --budget N            distinct model queries allowed\n"
+          "  --seed S              master seed (default 1); the run seed is derived from it and\n"
+          "                        the run definition, as in `spexbench run`\n"
+          "  --coefficients FILE   write the surrogate spectrum as JSON\n"
+          "  --json                print one JSON object instead of a table\n"
+          "  --heldout N           held-out masks for R² (default 10000; 0 = none)\n");
+}
+
+static int parse_size(const char *s, size_t *out) {
+  char *end;
+  long long v = strtoll(s, &end, 10);
+  if (*end || v < 0) return 0;
+  *out = (size_t)v;
+  return 1;
+}
+
+int cmd_fit(int argc, char **argv) {
+  const char *dspec = NULL, *aspec = NULL, *coef = NULL;
+  size_t budget = 0, seed = 1, heldout = 10000;
+  int json_out = 0, have_budget = 0, threads = 0;
+  sb_heldout_dist dist = SB_HELDOUT_UNIFORM;
+  for (int i = 1; i < argc; i++) {
+    const char *a = argv[i];
+    int more = i + 1 < argc;
+    if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
+      fit_usage(stdout);
+      return 0;
+    } else if (!strcmp(a, "--dataset") && more) {
+      dspec = argv[++i];
+    } else if (!strcmp(a, "--algo") && more) {
+      aspec = argv[++i];
+    } else if (!strcmp(a, "--budget") && more) {
+      if (!parse_size(argv[++i], &budget) || budget == 0) {
+        fprintf(stderr, "spexbench fit: --budget '%s': expected a positive integer\n", argv[i]);
+        return 2;
+      }
+      have_budget = 1;
+    } else if (!strcmp(a, "--seed") && more) {
+      if (!parse_size(argv[++i], &seed)) {
+        fprintf(stderr, "spexbench fit: --seed '%s': expected an integer >= 0\n", argv[i]);
+        return 2;
+      }
+    } else if (!strcmp(a, "--heldout") && more) {
+      if (!parse_size(argv[++i], &heldout) || heldout == 1) {
+        fprintf(stderr, "spexbench fit: --heldout '%s': expected 0 or an integer >= 2\n", argv[i]);
+        return 2;
+      }
+    } else if (!strcmp(a, "--heldout-dist") && more) {
+      if (!sb_heldout_dist_parse(argv[++i], &dist)) {
+        fprintf(stderr, "spexbench fit: --heldout-dist '%s': expected uniform or sizes\n", argv[i]);
+        return 2;
+      }
+    } else if (!strcmp(a, "--threads") && more) {
+      size_t t;
+      if (!parse_size(argv[++i], &t) || t < 1 || t > 256) {
+        fprintf(stderr, "spexbench fit: --threads '%s': expected 1..256\n", argv[i]);
+        return 2;
+      }
+      threads = (int)t;
+    } else if (!strcmp(a, "--coefficients") && more) {
+      coef = argv[++i];
+    } else if (!strcmp(a, "--json")) {
+      json_out = 1;
+    } else {
+      fprintf(stderr, "spexbench fit: unknown or incomplete option '%s'\n", a);
+      fit_usage(stderr);
+      return 2;
+    }
+  }
+  if (!dspec || !aspec || !have_budget) {
+    fprintf(stderr, "spexbench fit: --dataset, --algo and --budget are required\n");
+    fit_usage(stderr);
+    return 2;
+  }
+  sb_error err = {0};
+  const sb_algo_type *type;
+  sb_params *params;
+  if (sb_algo_parse(aspec, &type, &params, &err)) return sb_cli_fail(&err);
+  char *canon = sb_params_canonical(params);
+  sb_params_free(params);
+  const char *colon = strchr(dspec, ':');
+  size_t flen = colon ? (size_t)(colon - dspec) : strlen(dspec);
+  char family[64];
+  snprintf(family, sizeof family, "%.*s", (int)(flen < 63 ? flen : 63), dspec);
+  sb_run_def rd = {0};
+  rd.group = "fit";
+  rd.dataset_spec = (char *)dspec;
+  rd.family = family;
+  rd.algo = type;
+  rd.algo_label = (char *)type->name;
+  rd.algo_params = canon ? canon : "";
+  rd.budget = budget;
+  rd.id = "fit";
+  sb_run_seeds((uint64_t)seed, dspec, 0, type->name, rd.algo_params, budget, 0, &rd.seed,
+               &rd.design_seed, &rd.heldout_seed);
+  if (threads <= 0) threads = (int)sysconf(_SC_NPROCESSORS_ONLN);
+  if (threads < 1) threads = 1;
+  omp_set_num_threads(threads);
+  sb_run_options opt = {heldout, dist, threads};
+  sb_spectrum *g = NULL;
+  json_t *j = sb_run_execute(&rd, &opt, &g, NULL);
+  free(canon);
+  if (!j) {
+    sb_error_set(&err, SB_ENOMEM, "out of memory");
+    return sb_cli_fail(&err);
+  }
+  const char *status = json_string_value(json_object_get(j, "status"));
+  int ok = status && !strcmp(status, "ok");
+  if (ok && coef && sb_spectrum_write_json(g, coef, &err)) {
+    sb_spectrum_free(g);
+    json_decref(j);
+    return sb_cli_fail(&err);
+  }
+  json_object_del(j, "id");
+  json_object_del(j, "group");
+  json_object_del(j, "instance");
+  json_object_del(j, "repetition");
+  json_object_set_new(j, "dataset_spec", json_string(dspec));
+  if (json_out) {
+    char *s = json_dumps(j, JSON_COMPACT | JSON_REAL_PRECISION(10));
+    printf("%s\n", s ? s : "{}");
+    free(s);
+  } else if (ok) {
+    const char *keys[] = {"algorithm", "params", "dataset", "n", "budget", "queries_used",
+                          "r2_heldout", "r2_exact", "precision", "recall", "rel_error",
+                          "terms", "wall_s", "cpu_s", "info", NULL};
+    for (size_t k = 0; keys[k]; k++) {
+      json_t *v = json_object_get(j, keys[k]);
+      if (!v) continue;
+      printf("%-14s ", keys[k]);
+      if (json_is_string(v)) printf("%s\n", json_string_value(v));
+      else if (json_is_integer(v)) printf("%lld\n", (long long)json_integer_value(v));
+      else if (json_is_real(v)) printf("%.6g\n", json_real_value(v));
+      else printf("n/a\n");
+    }
+    json_t *ph = json_object_get(j, "phases");
+    const char *pk;
+    json_t *pv;
+    printf("%-14s", "phases (s)");
+    json_object_foreach(ph, pk, pv) printf(" %s=%.4g", pk, json_real_value(pv));
+    printf("\n");
+    if (coef) printf("%-14s %s\n", "coefficients", coef);
+  }
+  if (!ok && !json_out)
+    fprintf(stderr, "spexbench: %s: %s\n", status ? status : "failed",
+            json_string_value(json_object_get(j, "message")));
+  sb_spectrum_free(g);
+  json_decref(j);
+  return ok ? 0 : 1;
+}

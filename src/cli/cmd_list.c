@@ -1,0 +1,44 @@
+/* `spexbench list`: algorithms (with parameters), dataset families, metrics. */
+#include <stdio.h>
+#include <string.h>
+
+#include "algos/algo.h"
+#include "cli/cli.h"
+#include "data/dataset.h"
+
+int cmd_list(int argc, char **argv) {
+  int verbose = 0;
+  for (int i = 1; i < argc; i++) {
+    if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
+      printf("usage: spexbench list [--params]\n\nPrint the algorithms, dataset families and "
+             "metrics the harness has, one line each;\n--params adds every parameter with its "
+             "default.\n");
+      return 0;
+    }
+    if (!strcmp(argv[i], "--params") || !strcmp(argv[i], "-v")) verbose = 1;
+    else {
+      fprintf(stderr, "spexbench list: unknown option '%s'\n", argv[i]);
+      return 2;
+    }
+  }
+  printf("algorithms (--algo NAME[:key=value,...]):\n");
+  for (size_t i = 0; sb_algo_types[i]; i++) {
+    printf("  %-20s %s\n", sb_algo_types[i]->name, sb_algo_types[i]->summary);
+    if (verbose) sb_params_print_help(sb_algo_types[i]->params, stdout);
+  }
+  printf("\ndataset families (--dataset FAMILY:key=value,... or FAMILY:PATH):\n");
+  for (size_t i = 0; sb_dataset_families[i]; i++) {
+    printf("  %-20s %s\n", sb_dataset_families[i]->name, sb_dataset_families[i]->summary);
+    if (verbose && !sb_dataset_families[i]->path_arg)
+      sb_params_print_help(sb_dataset_families[i]->params, stdout);
+  }
+  printf("\nmetrics:\n"
+         "  %-20s %s\n  %-20s %s\n  %-20s %s\n  %-20s %s\n  %-20s %s\n  %-20s %s\n",
+         "r2_heldout", "R² on held-out masks (uniform or uniform-over-sizes), never counted",
+         "r2_exact", "R² over all masks by Parseval, when the true spectrum is known",
+         "precision/recall", "support recovery against the true Fourier support (synthetic)",
+         "rel_error", "relative L2 error of the Fourier coefficients (synthetic)",
+         "queries_used", "distinct masks the algorithm queried",
+         "wall_s/cpu_s", "seconds of the algorithm (design, oracle, fit), wall and CPU");
+  return 0;
+}

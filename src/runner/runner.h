@@ -1,0 +1,45 @@
+/* The runner: executes run definitions (one forked worker per run, --jobs at a
+ * time), stores one JSON result per run under OUT/runs/ (atomic; a rerun skips
+ * finished runs unless forced), then writes runs.csv, summary.csv,
+ * context.json and the faithfulness plot (report.c). */
+#ifndef SB_RUNNER_H
+#define SB_RUNNER_H
+
+#include <jansson.h>
+
+#include "core/spectrum.h"
+#include "runner/config.h"
+
+typedef struct sb_run_options {
+  size_t heldout;               /* held-out masks (0 = none) */
+  sb_heldout_dist heldout_dist;
+  int threads;                  /* threads per run */
+} sb_run_options;
+
+/* Execute one run in this process and return its result object (status is one
+ * of ok, failed, skipped, unsupported; never NULL unless out of memory).  If
+ * `surrogate` is not NULL it receives the surrogate spectrum (caller frees). */
+json_t *sb_run_execute(const sb_run_def *rd, const sb_run_options *opt,
+                       sb_spectrum **surrogate, sb_dataset **dataset_out);
+
+typedef struct sb_runner_opts {
+  const char *outdir; /* results directory (default results/<name>) */
+  int jobs;           /* concurrent runs */
+  int force;          /* rerun finished runs */
+  int threads;        /* threads per run (0 = cores) */
+  int quiet;          /* no summary table on stdout */
+} sb_runner_opts;
+
+/* Run a whole config; returns SB_OK even if some runs failed (they are rows),
+ * SB_EINTR on SIGINT (finished rows are kept), or an I/O error. */
+int sb_runner_run(const sb_config *c, const sb_runner_opts *o, sb_error *err);
+
+/* report.c: aggregate stored results into runs.csv, summary.csv, context.json and
+ * faithfulness.{png,svg}.  `results` holds one object per run (same order as
+ * c->runs; NULL for runs without a result). */
+int sb_report_write(const sb_config *c, const char *outdir, json_t *const *results,
+                    int print_table, sb_error *err);
+/* context.json content (date, host, commit, dirty, compiler, libraries, config). */
+json_t *sb_context_json(const char *config_path, const char *config_text);
+
+#endif

@@ -1,0 +1,249 @@
+/* Core: masks, spectra, FWHT/Möbius transforms, conversions, JSON, oracle. */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "testutil.h"
+#include "core/seed.h"
+#include "core/spectrum.h"
+#include "core/transform.h"
+#include "oracle/oracle.h"
+
+static double brute_fourier(const double *f, unsigned n, uint64_t k) {
+  double acc = 0;
+  for (uint64_t x = 0; x < ((uint64_t)1 << n); x++)
+    acc += __builtin_parityll(k & x) ? -f[x] : f[x];
+  return acc / (double)((uint64_t)1 << n);
+}
+
+static void test_fwht_brute(void **state) {
+  (void)state;
+  for (unsigned n = 1; n <= 10; n++) {
+    size_t N = (size_t)1 << n;
+    double *f = malloc(N * sizeof *f), *a = malloc(N * sizeof *a);
+    for (size_t x = 0; x < N; x++) f[x] = sin(1.7 * (double)x + 0.3 * n) * 3.14159 + 0.001 * x;
+    memcpy(a, f, N * sizeof *a);
+    assert_int_equal(sb_fwht(a, n, 1, 1), 0);
+    for (size_t k = 0; k < N; k++) assert_close(a[k], brute_fourier(f, n, k), 1e-12);
+    /* unnormalised transform of F gives back f */
+    assert_int_equal(sb_fwht(a, n, 0, 1), 0);
+    for (size_t x = 0; x < N; x++) assert_close(a[x], f[x], 1e-11);
+    free(f);
+    free(a);
+  }
+}
+
+static void test_fwht_blocked_large(void **state) {
+  (void)state;
+  /* n = 17 exercises the cache-blocked stage and the parallel high bits. */
+  unsigned n = 17;
+  size_t N = (size_t)1 << n;
+  double *a = malloc(N * sizeof *a), *b = malloc(N * sizeof *b);
+  for (size_t x = 0; x < N; x++) a[x] = cos(0.37 * (double)x);
+  memcpy(b, a, N * sizeof *b);
+  sb_fwht(a, n, 1, 2);
+  for (uint64_t k = 0; k < N; k += 4099) assert_close(a[k], brute_fourier(b, n, k), 1e-10);
+  free(a);
+  free(b);
+}
+
+static void test_mobius_brute(void **state) {
+  (void)state;
+  for (unsigned n = 1; n <= 10; n++) {
+    size_t N = (size_t)1 << n;
+    double *f = malloc(N * sizeof *f), *a = malloc(N * sizeof *a);
+    for (size_t x = 0; x < N; x++) f[x] = 0.5 + cos(0.9 * (double)x * x + n);
+    memcpy(a, f, N * sizeof *a);
+    sb_fmt_mobius(a, n);
+    /* brute: a(S) = Σ_{T ⊆ S} (-1)^{|S|-|T|} f(T) */
+    for (uint64_t S = 0; S < N; S++) {
+      double acc = 0;
+      for (uint64_t T = S;; T = (T - 1) & S) {
+        acc += (__builtin_popcountll(S ^ T) & 1) ? -f[T] : f[T];
+        if (T == 0) break;
+      }
+      assert_close(a[S], acc, 1e-10);
+    }
+    sb_fmt_zeta(a, n);
+    for (size_t x = 0; x < N; x++) assert_close(a[x], f[x], 1e-10);
+    free(f);
+    free(a);
+  }
+}
+
+/* Fourier <-> Möbius conversions agree with the dense transforms and round-trip. */
+static void test_conversions(void **state) {
+  (void)state;
+  unsigned n = 8;
+  size_t N = (size_t)1 << n;
+  double *f = malloc(N * sizeof *f), *F = malloc(N * sizeof *F), *A = malloc(N * sizeof *A);
+  for (size_t x = 0; x < N; x++) f[x] = sin(0.123 * (double)(x * x) + 1.0) + (double)(x % 7) / 3.0;
+  memcpy(F, f, N * sizeof *F);
+  sb_fwht(F, n, 1, 1);
+  memcpy(A, f, N * sizeof *A);
+  sb_fmt_mobius(A, n);
+  sb_error err;
+  sb_spectrum *sf = sb_spectrum_from_dense(F, n, SB_BASIS_FOURIER, 0, &err);
+  sb_spectrum *sm = sb_spectrum_to_mobius(sf, 0, &err);
+  assert_non_null(sm);
+  for (uint64_t S = 0; S < N; S++) assert_close(sb_spectrum_get(sm, &S), A[S], 1e-10);
+  sb_spectrum *back = sb_spectrum_to_fourier(sm, 0, &err);
+  assert_non_null(back);
+  for (uint64_t K = 0; K < N; K++) assert_close(sb_spectrum_get(back, &K), F[K], 1e-10);
+  /* evaluation of both bases matches the table */
+  for (uint64_t x = 0; x < N; x++) {
+    assert_close(sb_spectrum_eval(sf, &x), f[x], 1e-10);
+    assert_close(sb_spectrum_eval(sm, &x), f[x], 1e-10);
+  }
+  sb_spectrum_free(sf);
+  sb_spectrum_free(sm);
+  sb_spectrum_free(back);
+  free(f);
+  free(F);
+  free(A);
+}
+
+/* Sparse evaluation at large n against a dense per-term reference. */
+static void test_eval_large_n(void **state) {
+  (void)state;
+  size_t n = 300, words = sb_mask_words(n);
+  gsl_rng *r = sb_rng_alloc(42);
+  sb_spectrum *s = sb_spectrum_alloc(SB_BASIS_FOURIER, n);
+  uint64_t set[5];
+  for (int i = 0; i < 40; i++) {
+    sb_mask_random_size(set, n, 1 + (size_t)(i % 4), r);
+    sb_spectrum_add(s, set, 0.1 * i - 1.7);
+  }
+  sb_masks *m = sb_masks_alloc(n, 200);
+  for (size_t j = 0; j < 200; j++) sb_mask_random(sb_masks_at(m, j), n, r);
+  double *out = malloc(200 * sizeof *out);
+  sb_spectrum_eval_batch(s, m, out);
+  for (size_t j = 0; j < 200; j++) {
+    double ref = 0;
+    for (size_t i = 0; i < s->count; i++) {
+      int par = 0;
+      for (size_t f = 0; f < n; f++)
+        par ^= sb_mask_get(sb_spectrum_key(s, i), f) & sb_mask_get(sb_masks_at(m, j), f);
+      ref += par ? -s->values[i] : s->values[i];
+    }
+    assert_close(out[j], ref, 1e-12);
+  }
+  /* padding bits stay zero */
+  uint64_t full[5];
+  sb_mask_fill(full, n);
+  assert_int_equal(sb_mask_popcount(full, words), n);
+  sb_mask_complement(full, n);
+  assert_int_equal(sb_mask_popcount(full, words), 0);
+  free(out);
+  sb_masks_free(m);
+  sb_spectrum_free(s);
+  gsl_rng_free(r);
+}
+
+static void test_spectrum_json_topk(void **state) {
+  (void)state;
+  sb_spectrum *s = sb_spectrum_alloc(SB_BASIS_FOURIER, 70);
+  size_t a[] = {0, 3}, b[] = {65}, c[] = {1, 2, 69};
+  sb_spectrum_add_indices(s, a, 2, 0.25);
+  sb_spectrum_add_indices(s, b, 1, -2.5);
+  sb_spectrum_add_indices(s, c, 3, 1.0 / 3.0);
+  sb_spectrum_add_indices(s, NULL, 0, 7.0);
+  size_t idx[4];
+  assert_int_equal(sb_spectrum_topk(s, 4, 0, idx), 3);
+  assert_close(s->values[idx[0]], -2.5, 0);
+  assert_close(s->values[idx[1]], 1.0 / 3.0, 0);
+  double hist[4] = {0};
+  sb_spectrum_degree_energy(s, hist, 3);
+  assert_close(hist[0], 49.0, 1e-12);
+  assert_close(hist[1], 6.25, 1e-12);
+  const char *dir = sb_test_tmpdir();
+  char path[512];
+  snprintf(path, sizeof path, "%s/s.json", dir);
+  sb_error err;
+  assert_int_equal(sb_spectrum_write_json(s, path, &err), 0);
+  sb_spectrum *t = sb_spectrum_read_json(path, &err);
+  assert_non_null(t);
+  assert_int_equal(t->count, 4);
+  for (size_t i = 0; i < s->count; i++)
+    assert_close(sb_spectrum_get(t, sb_spectrum_key(s, i)), s->values[i], 0);
+  /* malformed inputs give messages, not crashes */
+  const char *bad[] = {"{\"basis\":\"fourier\",\"n\":4,\"terms\":[{\"set\":[4],\"value\":1}]}",
+                       "{\"basis\":\"walsh\",\"n\":4,\"terms\":[]}",
+                       "{\"basis\":\"fourier\",\"n\":4,\"terms\":[{\"set\":[1,1],\"value\":1}]}",
+                       "[1,2]"};
+  for (size_t i = 0; i < 4; i++) {
+    json_error_t je;
+    json_t *j = json_loads(bad[i], 0, &je);
+    assert_non_null(j);
+    sb_error e2 = {0};
+    assert_null(sb_spectrum_from_json(j, "bad.json", &e2));
+    assert_int_equal(e2.code, SB_EFORMAT);
+    assert_non_null(strstr(e2.msg, "bad.json"));
+    json_decref(j);
+  }
+  sb_spectrum_prune(s, 0.3);
+  assert_int_equal(s->count, 3);
+  assert_close(sb_spectrum_get(s, sb_spectrum_key(t, 0)), 0.0, 0); /* {0,3} pruned */
+  sb_spectrum_free(s);
+  sb_spectrum_free(t);
+}
+
+static int count_calls;
+static int square_eval(void *ctx, const uint64_t *masks, size_t count, double *out,
+                       sb_error *err) {
+  (void)ctx;
+  (void)err;
+  count_calls += (int)count;
+  for (size_t j = 0; j < count; j++) out[j] = (double)masks[j] * (double)masks[j];
+  return SB_OK;
+}
+
+static void test_oracle_distinct_budget(void **state) {
+  (void)state;
+  count_calls = 0;
+  sb_oracle *o = sb_oracle_alloc(10, square_eval, NULL, 5);
+  uint64_t q[] = {1, 2, 2, 3, 1};
+  double out[8];
+  sb_error err;
+  assert_int_equal(sb_oracle_query_raw(o, q, 5, out, &err), 0);
+  assert_int_equal(sb_oracle_used(o), 3);
+  assert_int_equal(count_calls, 3);
+  assert_close(out[2], 4.0, 0);
+  assert_close(out[4], 1.0, 0);
+  uint64_t q2[] = {3, 4, 5, 6};
+  assert_int_equal(sb_oracle_query_raw(o, q2, 4, out, &err), SB_EBUDGET);
+  assert_non_null(strstr(err.msg, "budget"));
+  assert_int_equal(sb_oracle_used(o), 3); /* nothing counted */
+  uint64_t q3[] = {3, 4, 5, 1};
+  assert_int_equal(sb_oracle_query_raw(o, q3, 4, out, &err), 0);
+  assert_int_equal(sb_oracle_used(o), 5);
+  assert_close(out[2], 25.0, 0);
+  assert_int_equal(count_calls, 5);
+  sb_oracle_free(o);
+}
+
+static void test_seed_and_noise(void **state) {
+  (void)state;
+  const char *p1[] = {"a", "b", NULL}, *p2[] = {"ab", "", NULL}, *p3[] = {"a", "b", NULL};
+  assert_true(sb_seed_derive(1, p1) != sb_seed_derive(1, p2));
+  assert_true(sb_seed_derive(1, p1) == sb_seed_derive(1, p3));
+  assert_true(sb_seed_derive(1, p1) != sb_seed_derive(2, p1));
+  double s = 0, s2 = 0;
+  for (uint64_t k = 0; k < 20000; k++) {
+    double z = sb_hash_normal(k);
+    s += z;
+    s2 += z * z;
+  }
+  assert_close(s / 20000, 0.0, 0.03);
+  assert_close(s2 / 20000, 1.0, 0.05);
+}
+
+int main(void) {
+  const struct CMUnitTest tests[] = {
+      cmocka_unit_test(test_fwht_brute),         cmocka_unit_test(test_fwht_blocked_large),
+      cmocka_unit_test(test_mobius_brute),       cmocka_unit_test(test_conversions),
+      cmocka_unit_test(test_eval_large_n),       cmocka_unit_test(test_spectrum_json_topk),
+      cmocka_unit_test(test_oracle_distinct_budget), cmocka_unit_test(test_seed_and_noise),
+  };
+  return cmocka_run_group_tests(tests, NULL, NULL);
+}

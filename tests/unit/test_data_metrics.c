@@ -1,0 +1,249 @@
+/* Synthetic generators, metrics, regression kernels and the two foundation
+ * algorithms (exhaustive, faith-banzhaf) end to end through the oracle. */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "testutil.h"
+#include "algos/algo.h"
+#include "core/seed.h"
+#include "core/transform.h"
+#include "data/dataset.h"
+#include "linalg/regress.h"
+#include "metrics/metrics.h"
+
+static sb_dataset *open_ok(const char *spec) {
+  sb_dataset *d = NULL;
+  sb_error err = {0};
+  int rc = sb_dataset_open(spec, &d, &err);
+  if (rc) print_error("%s: %s\n", spec, err.msg);
+  assert_int_equal(rc, 0);
+  return d;
+}
+
+static void test_fourier_generator(void **state) {
+  (void)state;
+  sb_dataset *d = open_ok("fourier:n=100,k=30,degree=4,seed=3");
+  assert_int_equal(d->n, 100);
+  assert_non_null(d->truth);
+  assert_int_equal(sb_spectrum_size(d->truth), 30);
+  assert_true(sb_spectrum_max_degree(d->truth) <= 4);
+  for (size_t i = 0; i < d->truth->count; i++) {
+    double v = fabs(d->truth->values[i]);
+    assert_true(v >= 0.5 && v <= 1.0);
+  }
+  assert_string_equal(d->name, "fourier-n100-k30-d4-s3");
+  /* determinism: same spec, same spectrum */
+  sb_dataset *e = open_ok("fourier:seed=3,degree=4,k=30,n=100");
+  for (size_t i = 0; i < d->truth->count; i++)
+    assert_close(sb_spectrum_get(e->truth, sb_spectrum_key(d->truth, i)), d->truth->values[i], 0);
+  sb_dataset *f = open_ok("fourier:n=100,k=30,degree=4,seed=4");
+  int differ = 0;
+  for (size_t i = 0; i < d->truth->count; i++)
+    differ |= sb_spectrum_get(f->truth, sb_spectrum_key(d->truth, i)) != d->truth->values[i];
+  assert_true(differ);
+  sb_dataset_free(d);
+  sb_dataset_free(e);
+  sb_dataset_free(f);
+}
+
+static void test_snr_and_noise_determinism(void **state) {
+  (void)state;
+  sb_dataset *d = open_ok("fourier:n=40,k=20,degree=3,snr_db=10,seed=1");
+  double power = sb_spectrum_energy(d->truth, 0);
+  assert_close(d->noise_sigma * d->noise_sigma, power / 10.0, 1e-12);
+  gsl_rng *r = sb_rng_alloc(5);
+  size_t m = 20000;
+  sb_masks *masks = sb_masks_alloc(40, m);
+  for (size_t j = 0; j < m; j++) sb_mask_random(sb_masks_at(masks, j), 40, r);
+  double *y = malloc(m * sizeof *y), *y2 = malloc(m * sizeof *y2), *clean = malloc(m * sizeof *clean);
+  sb_error err;
+  sb_dataset_eval(d, masks, y, &err);
+  sb_dataset_eval(d, masks, y2, &err);
+  sb_spectrum_eval_batch(d->truth, masks, clean);
+  double noise = 0, sig = 0, mean = 0;
+  for (size_t j = 0; j < m; j++) mean += clean[j] / (double)m;
+  for (size_t j = 0; j < m; j++) {
+    assert_close(y[j], y2[j], 0); /* same mask, same answer */
+    noise += (y[j] - clean[j]) * (y[j] - clean[j]);
+    sig += (clean[j] - mean) * (clean[j] - mean);
+  }
+  double snr = 10 * log10(sig / noise);
+  assert_close(snr, 10.0, 0.3); /* realised SNR within tolerance */
+  free(y), free(y2), free(clean);
+  sb_masks_free(masks);
+  gsl_rng_free(r);
+  sb_dataset_free(d);
+}
+
+static void test_soum_hierarchical(void **state) {
+  (void)state;
+  sb_dataset *d = open_ok("soum:n=12,k=15,min_order=2,max_order=4,seed=2");
+  assert_non_null(d->truth);
+  /* soum is Möbius-sparse: converting the truth back gives <= 15 terms of order 2..4 */
+  sb_error err;
+  sb_spectrum *a = sb_spectrum_to_mobius(d->truth, 0, &err);
+  sb_spectrum_prune(a, 1e-12);
+  assert_true(a->count <= 15);
+  for (size_t i = 0; i < a->count; i++) {
+    size_t deg = sb_spectrum_degree(a, i);
+    assert_true(deg >= 2 && deg <= 4);
+  }
+  sb_spectrum_free(a);
+  sb_dataset_free(d);
+  sb_dataset *h = open_ok("hierarchical:n=32,k=5,degree=3,seed=9");
+  a = sb_spectrum_to_mobius(h->truth, 0, &err);
+  sb_spectrum_prune(a, 1e-12);
+  /* hierarchy: every non-empty subset of a present term is present */
+  uint64_t sub;
+  for (size_t i = 0; i < a->count; i++) {
+    uint64_t key = sb_spectrum_key(a, i)[0];
+    for (sub = (key - 1) & key; sub; sub = (sub - 1) & key) assert_true(sb_spectrum_find(a, &sub) >= 0);
+  }
+  sb_spectrum_free(a);
+  sb_dataset_free(h);
+  sb_dataset *c = NULL;
+  sb_error e2 = {0};
+  assert_int_not_equal(sb_dataset_open("fourier:n=10,k=5,bogus=1", &c, &e2), 0);
+  assert_non_null(strstr(e2.msg, "bogus"));
+  assert_int_not_equal(sb_dataset_open("nosuch:n=1", &c, &e2), 0);
+  assert_non_null(strstr(e2.msg, "fourier"));
+  assert_int_not_equal(sb_dataset_open("fourier:n=abc", &c, &e2), 0);
+  assert_non_null(strstr(e2.msg, "integer"));
+}
+
+/* Parseval R² and held-out R² agree on a known case (half the energy removed). */
+static void test_r2_parseval_vs_heldout(void **state) {
+  (void)state;
+  sb_dataset *d = open_ok("fourier:n=20,k=8,degree=2,seed=11");
+  sb_spectrum *g = sb_spectrum_clone(d->truth);
+  for (size_t i = 0; i < g->count; i++) g->values[i] *= 0.5; /* R² = 1 - 0.25 = 0.75 */
+  double exact, held;
+  sb_error err;
+  assert_int_equal(sb_r2_parseval(d->truth, g, &exact, &err), 0);
+  assert_close(exact, 0.75, 1e-12);
+  sb_heldout *h;
+  assert_int_equal(sb_heldout_make(d, 40000, SB_HELDOUT_UNIFORM, 99, &h, &err), 0);
+  assert_int_equal(sb_r2_heldout(h, g, &held, &err), 0);
+  assert_close(held, exact, 0.02);
+  sb_recovery rec;
+  sb_recovery_compute(d->truth, g, 1e-9, &rec, &err);
+  assert_close(rec.precision, 1.0, 0);
+  assert_close(rec.recall, 1.0, 0);
+  assert_close(rec.rel_error, 0.5, 1e-12);
+  double y[3] = {1, 1, 1}, yh[3] = {1, 2, 3};
+  assert_true(isnan(sb_r2(y, yh, 3))); /* constant function: undefined, not a crash */
+  sb_heldout_free(h);
+  sb_spectrum_free(g);
+  sb_dataset_free(d);
+}
+
+static sb_fit run_algo(const char *algo, const char *dspec, size_t budget, int *status,
+                       sb_dataset **dout) {
+  sb_dataset *d = open_ok(dspec);
+  const sb_algo_type *t;
+  sb_params *p;
+  sb_error err = {0};
+  assert_int_equal(sb_algo_parse(algo, &t, &p, &err), 0);
+  gsl_rng *r = sb_rng_alloc(1234);
+  sb_algo_ctx ctx = {d->n, budget, p, r, 1234, 1234, 0, 1};
+  sb_oracle *o = sb_oracle_alloc(d->n, d->eval, d->ctx, budget);
+  sb_fit fit;
+  *status = sb_algo_execute(t, &ctx, o, &fit, &err);
+  if (*status && *status != SB_ESKIP) print_error("%s\n", err.msg);
+  if (*status == SB_OK) assert_true(sb_oracle_used(o) <= budget);
+  sb_oracle_free(o);
+  gsl_rng_free(r);
+  sb_params_free(p);
+  *dout = d;
+  return fit;
+}
+
+static void test_exhaustive_exact(void **state) {
+  (void)state;
+  int st;
+  sb_dataset *d;
+  sb_fit fit = run_algo("exhaustive", "fourier:n=12,k=40,degree=5,constant=0.3,seed=5", 4096, &st, &d);
+  assert_int_equal(st, 0);
+  double r2;
+  sb_error err;
+  sb_r2_parseval(d->truth, fit.surrogate, &r2, &err);
+  assert_close(r2, 1.0, 1e-12);
+  for (size_t i = 0; i < d->truth->count; i++)
+    assert_close(sb_spectrum_get(fit.surrogate, sb_spectrum_key(d->truth, i)), d->truth->values[i], 1e-12);
+  sb_fit_clear(&fit);
+  sb_dataset_free(d);
+  fit = run_algo("exhaustive", "fourier:n=12,k=4,seed=5", 4095, &st, &d);
+  assert_int_equal(st, SB_ESKIP);
+  sb_dataset_free(d);
+  fit = run_algo("exhaustive", "fourier:n=40,k=4,seed=5", 1 << 20, &st, &d);
+  assert_int_equal(st, SB_ESKIP);
+  sb_dataset_free(d);
+}
+
+/* Faith-Banzhaf with all 2^n masks is the L2 projection onto degree <= ℓ:
+ * it keeps exactly the Fourier coefficients of degree <= ℓ. */
+static void test_faith_banzhaf_projection(void **state) {
+  (void)state;
+  int st;
+  sb_dataset *d;
+  sb_fit fit = run_algo("faith-banzhaf:order=2", "fourier:n=10,k=30,degree=4,constant=1,seed=8",
+                        1024, &st, &d);
+  assert_int_equal(st, 0);
+  for (size_t i = 0; i < d->truth->count; i++) {
+    size_t deg = sb_spectrum_degree(d->truth, i);
+    double want = deg <= 2 ? d->truth->values[i] : 0.0;
+    assert_close(sb_spectrum_get(fit.surrogate, sb_spectrum_key(d->truth, i)), want, 1e-10);
+  }
+  sb_fit_clear(&fit);
+  sb_dataset_free(d);
+  /* skip rule */
+  fit = run_algo("faith-banzhaf:order=3", "fourier:n=40,k=4,seed=5", 1000, &st, &d);
+  assert_int_equal(st, SB_ESKIP);
+  sb_dataset_free(d);
+  /* underdetermined budget still works through ridge/GCV */
+  fit = run_algo("faith-banzhaf:order=2", "fourier:n=30,k=10,degree=2,seed=5", 300, &st, &d);
+  assert_int_equal(st, 0);
+  sb_fit_clear(&fit);
+  sb_dataset_free(d);
+}
+
+static void test_lasso_ridge(void **state) {
+  (void)state;
+  gsl_rng *r = sb_rng_alloc(3);
+  size_t m = 400, p = 30;
+  gsl_matrix *X = gsl_matrix_alloc(m, p);
+  gsl_vector *y = gsl_vector_alloc(m), *b = gsl_vector_calloc(p);
+  for (size_t i = 0; i < m; i++) {
+    double yi = 2.0;
+    for (size_t j = 0; j < p; j++) {
+      double x = gsl_rng_uniform(r) < 0.5 ? -1.0 : 1.0;
+      gsl_matrix_set(X, i, j, x);
+      if (j < 3) yi += (double)(j + 1) * x;
+    }
+    gsl_vector_set(y, i, yi);
+  }
+  double b0, lam;
+  sb_error err;
+  sb_lasso_opts o = {1, NULL, 1e-10, 100000};
+  assert_int_equal(sb_lasso_cv(X, y, NULL, &o, 5, 30, 1e-5, r, b, &b0, &lam, &err), 0);
+  for (size_t j = 0; j < p; j++) assert_close(gsl_vector_get(b, j), j < 3 ? (double)(j + 1) : 0.0, 1e-3);
+  assert_close(b0, 2.0, 1e-3);
+  double alpha = 0;
+  assert_int_equal(sb_ridge_cv(X, y, NULL, 1, &alpha, 1, SB_RIDGE_LOO, b, &b0, NULL, &err), 0);
+  for (size_t j = 0; j < p; j++) assert_close(gsl_vector_get(b, j), j < 3 ? (double)(j + 1) : 0.0, 1e-9);
+  gsl_matrix_free(X);
+  gsl_vector_free(y);
+  gsl_vector_free(b);
+  gsl_rng_free(r);
+}
+
+int main(void) {
+  const struct CMUnitTest tests[] = {
+      cmocka_unit_test(test_fourier_generator),      cmocka_unit_test(test_snr_and_noise_determinism),
+      cmocka_unit_test(test_soum_hierarchical),      cmocka_unit_test(test_r2_parseval_vs_heldout),
+      cmocka_unit_test(test_exhaustive_exact),       cmocka_unit_test(test_faith_banzhaf_projection),
+      cmocka_unit_test(test_lasso_ridge),
+  };
+  return cmocka_run_group_tests(tests, NULL, NULL);
+}
