@@ -338,9 +338,9 @@ json_t *sb_index_to_shapiq_json(const sb_spectrum *values, const sb_index_export
   json_object_set_new(root, "object_name", json_string("InteractionValues"));
   json_object_set_new(root, "data_type", json_string("interaction_values"));
   json_object_set_new(root, "version", json_string("1.3.0"));
-  json_object_set_new(root, "created_from", json_string("spexbench " SB_VERSION));
-  json_object_set_new(root, "description", o->description ? json_string(o->description)
-                                                          : json_null());
+  json_object_set_new(root, "created_from", json_null()); /* as in shapiq's own files */
+  json_object_set_new(root, "description",
+                      json_string(o->description ? o->description : "spexbench " SB_VERSION));
   json_object_set_new(root, "parameters", json_object());
   json_object_set_new(root, "timestamp", json_string(ts));
   size_t maxo = o->max_order, mino = o->min_order;

@@ -77,7 +77,7 @@ typedef struct sb_index_export_opts {
   int estimated;             /* 1 if the values come from a surrogate fit */
   size_t estimation_budget;  /* queries used (0 = null) */
   double baseline_value;
-  const char *description;   /* NULL = null */
+  const char *description;   /* NULL = "spexbench VERSION" */
 } sb_index_export_opts;
 
 json_t *sb_index_to_shapiq_json(const sb_spectrum *values, const sb_index_export_opts *opts,
