@@ -47,59 +47,66 @@ static int parse_size(const char *s, size_t *out) {
  * interactions printed (or added to the JSON output), and an optional export in
  * shapiq's InteractionValues layout. */
 static int fit_index(const sb_spectrum *g, sb_index_kind index, size_t order, size_t top,
-                     const char *export, json_t *j, int json_out, sb_error *err) {
+                     const char *export, json_t *j, sb_error *err) {
   if (order > g->n) order = g->n;
   sb_spectrum *vals = sb_index_compute(g, index, order, 0, err);
   if (!vals) return err->code;
   uint64_t *empty = calloc(g->words, sizeof *empty);
-  if (!empty) {
-    sb_spectrum_free(vals);
-    return sb_error_set(err, SB_ENOMEM, "out of memory");
+  size_t *idx = malloc((top ? top : 1) * sizeof *idx);
+  size_t *members = malloc((g->n ? g->n : 1) * sizeof *members);
+  json_t *arr = json_array(), *ij = json_object();
+  int rc = SB_OK;
+  if (!empty || !idx || !members || !arr || !ij) {
+    rc = sb_error_set(err, SB_ENOMEM, "out of memory");
+    goto done;
   }
   double f0 = sb_spectrum_eval(g, empty);
-  free(empty);
-  size_t *idx = malloc((top ? top : 1) * sizeof *idx);
-  size_t k = idx ? sb_spectrum_topk(vals, top, 0, idx) : 0;
-  json_t *arr = json_array();
-  if (!json_out) printf("%s of order %zu, top %zu (|value|):\n", sb_index_name(index), order, k);
-  size_t *members = malloc((g->n ? g->n : 1) * sizeof *members);
-  for (size_t r = 0; r < k && members; r++) {
-    const uint64_t *key = sb_spectrum_key(vals, idx[r]);
-    size_t s = sb_mask_indices(key, g->words, members);
-    json_t *set = json_array();
-    if (!json_out) printf("  (");
-    for (size_t i = 0; i < s; i++) {
-      json_array_append_new(set, json_integer((json_int_t)members[i]));
-      if (!json_out) printf(i ? ", %zu" : "%zu", members[i]);
-    }
-    if (!json_out) printf(")  %.6g\n", vals->values[idx[r]]);
-    json_t *item = json_object();
+  size_t k = sb_spectrum_topk(vals, top, 0, idx);
+  for (size_t r = 0; r < k; r++) {
+    size_t s = sb_mask_indices(sb_spectrum_key(vals, idx[r]), g->words, members);
+    json_t *set = json_array(), *item = json_object();
+    for (size_t i = 0; i < s; i++) json_array_append_new(set, json_integer((json_int_t)members[i]));
     json_object_set_new(item, "set", set);
     json_object_set_new(item, "value", json_real(vals->values[idx[r]]));
     json_array_append_new(arr, item);
   }
-  free(members);
-  free(idx);
-  if (json_out) {
-    json_t *ij = json_object();
-    json_object_set_new(ij, "name", json_string(sb_index_name(index)));
-    json_object_set_new(ij, "order", json_integer((json_int_t)order));
-    json_object_set_new(ij, "top", arr);
-    json_object_set_new(j, "index", ij);
-  } else {
-    json_decref(arr);
-  }
-  int rc = SB_OK;
+  json_object_set_new(ij, "name", json_string(sb_index_name(index)));
+  json_object_set_new(ij, "order", json_integer((json_int_t)order));
+  json_object_set(ij, "top", arr);
   if (export) {
     json_t *qu = json_object_get(j, "queries_used");
-    sb_index_export_opts o = {index, 1, order, 1,
-                              qu ? (size_t)json_integer_value(qu) : 0,
+    sb_index_export_opts o = {index, 1, order, 1, qu ? (size_t)json_integer_value(qu) : 0,
                               sb_index_baseline(vals, index, f0), NULL};
     rc = sb_index_export_shapiq(vals, &o, export, err);
-    if (!rc && !json_out) printf("%-14s %s\n", "export", export);
+    if (!rc) json_object_set_new(ij, "export", json_string(export));
   }
+  json_object_set(j, "index", ij);
+done:
+  json_decref(arr);
+  json_decref(ij);
+  free(members);
+  free(idx);
+  free(empty);
   sb_spectrum_free(vals);
   return rc;
+}
+
+/* Human-readable listing of the "index" object fit_index stored. */
+static void print_index(const json_t *ij) {
+  const json_t *arr = json_object_get(ij, "top");
+  printf("%s of order %lld, top %zu (|value|):\n", json_string_value(json_object_get(ij, "name")),
+         (long long)json_integer_value(json_object_get(ij, "order")), json_array_size(arr));
+  size_t i;
+  const json_t *item;
+  json_array_foreach(arr, i, item) {
+    const json_t *set = json_object_get(item, "set"), *m;
+    size_t q;
+    printf("  (");
+    json_array_foreach(set, q, m) printf(q ? ", %lld" : "%lld", (long long)json_integer_value(m));
+    printf(")  %.6g\n", json_real_value(json_object_get(item, "value")));
+  }
+  const json_t *ex = json_object_get(ij, "export");
+  if (ex) printf("%-14s %s\n", "export", json_string_value(ex));
 }
 
 int cmd_fit(int argc, char **argv) {
@@ -223,6 +230,14 @@ int cmd_fit(int argc, char **argv) {
     json_decref(j);
     return sb_cli_fail(&err);
   }
+  if (ok && index_name) {
+    int rc = fit_index(g, index, order, top, export, j, &err);
+    if (rc) {
+      sb_spectrum_free(g);
+      json_decref(j);
+      return sb_cli_fail(&err);
+    }
+  }
   json_object_del(j, "id");
   json_object_del(j, "group");
   json_object_del(j, "instance");
@@ -252,14 +267,7 @@ int cmd_fit(int argc, char **argv) {
     json_object_foreach(ph, pk, pv) printf(" %s=%.4g", pk, json_real_value(pv));
     printf("\n");
     if (coef) printf("%-14s %s\n", "coefficients", coef);
-  }
-  if (ok && index_name) {
-    int rc = fit_index(g, index, order, top, export, j, json_out, &err);
-    if (rc) {
-      sb_spectrum_free(g);
-      json_decref(j);
-      return sb_cli_fail(&err);
-    }
+    if (json_object_get(j, "index")) print_index(json_object_get(j, "index"));
   }
   if (!ok && !json_out)
     fprintf(stderr, "spexbench: %s: %s\n", status ? status : "failed",
