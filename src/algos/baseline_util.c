@@ -2,7 +2,8 @@
  * design used by KernelSHAP and Faith-Shapley (kernel size weights
  * (n−1)/(s(n−s)), paired sampling, whole levels enumerated when the budget
  * covers them, ∅ and [n] always queried), and the efficiency-constrained
- * weighted least squares both fit (constraints eliminated, SVD via sb_lstsq). */
+ * weighted least squares both fit (constraint plane parametrised by an
+ * orthonormal basis, minimum-norm solution by SVD via sb_lstsq). */
 #include "algos/baseline_util.h"
 
 #include <gsl/gsl_randist.h>
@@ -243,9 +244,15 @@ done:
 int sb_constrained_wls(const sb_masks *masks, const double *y, const double *w,
                        const sb_masks *sets, double f_empty, double f_full, double *beta,
                        size_t *rank, sb_error *err) {
+  /* β = β₀ + Q γ with β₀ = (Δ/p)·1 (the minimum-norm point of the constraint
+   * plane) and Q = the first p−1 columns of the Householder reflection H that
+   * swaps u = 1/√p and −e_p: an orthonormal basis of {v : Σv = 0}.  Since
+   * β₀ ⟂ range(Q), ||β||² = ||β₀||² + ||γ||², so the minimum-norm γ of the
+   * reduced problem gives the minimum-norm β (eliminating one coefficient
+   * instead would dump every unidentified direction onto that coefficient). */
   size_t p = sets->count, words = masks->words;
   if (p == 0) return sb_error_set(err, SB_EINVAL, "constrained WLS: no features");
-  double delta = f_full - f_empty;
+  double delta = f_full - f_empty, b0 = delta / (double)p;
   if (p == 1) {
     beta[0] = delta;
     if (rank) *rank = 0;
@@ -253,40 +260,51 @@ int sb_constrained_wls(const sb_masks *masks, const double *y, const double *w,
   }
   size_t rows = 0;
   for (size_t i = 0; i < masks->count; i++) rows += w[i] > 0;
-  if (rows == 0) { /* nothing but the constraints: spread Δ evenly (min norm) */
-    for (size_t j = 0; j < p; j++) beta[j] = delta / (double)p;
+  if (rows == 0) { /* nothing but the constraints: the minimum-norm point */
+    for (size_t j = 0; j < p; j++) beta[j] = b0;
     if (rank) *rank = 0;
     return SB_OK;
   }
-  size_t q = p - 1; /* free coefficients; β_last = Δ − Σ β_j */
+  size_t q = p - 1;
+  /* v = u + e_p, H = I − 2 v vᵀ / (vᵀv) */
+  double up = 1.0 / sqrt((double)p), vv = (double)q * up * up + (up + 1) * (up + 1);
   gsl_matrix *X = gsl_matrix_alloc(rows, q);
-  gsl_vector *z = gsl_vector_alloc(rows), *wv = gsl_vector_alloc(rows), *b = gsl_vector_alloc(q);
+  gsl_vector *z = gsl_vector_alloc(rows), *wv = gsl_vector_alloc(rows), *g = gsl_vector_alloc(q);
+  double *xrow = malloc(p * sizeof *xrow);
   int rc = SB_OK;
-  if (!X || !z || !wv || !b) {
+  if (!X || !z || !wv || !g || !xrow) {
     rc = sb_error_set(err, SB_ENOMEM, "constrained WLS: out of memory (%zu x %zu)", rows, q);
     goto done;
   }
-  const uint64_t *last = sb_masks_at(sets, q);
   size_t r = 0;
   for (size_t i = 0; i < masks->count; i++) {
     if (!(w[i] > 0)) continue;
     const uint64_t *x = sb_masks_at(masks, i);
-    double xl = sb_mask_subset(last, x, words) ? 1.0 : 0.0;
-    double *row = gsl_matrix_ptr(X, r, 0);
-    for (size_t j = 0; j < q; j++) row[j] = (sb_mask_subset(sb_masks_at(sets, j), x, words) ? 1.0 : 0.0) - xl;
-    gsl_vector_set(z, r, y[i] - f_empty - delta * xl);
+    double xv = 0, xsum = 0; /* x·v and x·1 */
+    for (size_t j = 0; j < p; j++) {
+      xrow[j] = sb_mask_subset(sb_masks_at(sets, j), x, words) ? 1.0 : 0.0;
+      xsum += xrow[j];
+      xv += xrow[j] * (j == q ? up + 1 : up);
+    }
+    double c = 2 * xv / vv, *row = gsl_matrix_ptr(X, r, 0);
+    for (size_t j = 0; j < q; j++) row[j] = xrow[j] - c * up; /* (x H)_j, v_j = u_j for j < p */
+    gsl_vector_set(z, r, y[i] - f_empty - b0 * xsum);
     gsl_vector_set(wv, r, w[i]);
     r++;
   }
-  rc = sb_lstsq(X, z, wv, 1e-12, b, rank, err);
+  rc = sb_lstsq(X, z, wv, 1e-12, g, rank, err);
   if (rc) goto done;
-  double sum = 0;
-  for (size_t j = 0; j < q; j++) sum += beta[j] = gsl_vector_get(b, j);
-  beta[q] = delta - sum;
+  /* β = β₀ + H (γ; 0) */
+  double vg = 0;
+  for (size_t j = 0; j < q; j++) vg += up * gsl_vector_get(g, j);
+  double c = 2 * vg / vv;
+  for (size_t j = 0; j < q; j++) beta[j] = b0 + gsl_vector_get(g, j) - c * up;
+  beta[q] = b0 - c * (up + 1);
 done:
   gsl_matrix_free(X);
   gsl_vector_free(z);
   gsl_vector_free(wv);
-  gsl_vector_free(b);
+  gsl_vector_free(g);
+  free(xrow);
   return rc;
 }

@@ -51,8 +51,10 @@ int sb_kernel_design(size_t n, size_t budget, const gsl_rng *r, sb_masks **masks
 
 /* Efficiency-constrained weighted least squares on Möbius features:
  *   min Σ_j w_j (y_j − f(∅) − Σ_S β_S [S ⊆ x_j])²  s.t.  Σ_S β_S = f([n]) − f(∅)
- * over rows with w_j > 0 (∅ and [n] are the constraints).  The constraint is
- * eliminated (β of the last set), the rest solved by SVD (sb_lstsq, min norm).
+ * over rows with w_j > 0 (∅ and [n] are the constraints).  The constraint plane
+ * is parametrised by an orthonormal basis of {Σβ = 0} (a Householder
+ * reflection), the reduced problem solved by SVD (sb_lstsq), so the result is
+ * the minimum-norm constrained solution when the samples leave directions free.
  * beta has sets->count entries. */
 int sb_constrained_wls(const sb_masks *masks, const double *y, const double *w,
                        const sb_masks *sets, double f_empty, double f_full, double *beta,

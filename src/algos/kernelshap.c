@@ -8,8 +8,10 @@
  *    KernelSHAP) with per-coalition Shapley kernel weights
  *    μ(t) ∝ 1/((n−1)·C(n−2, t−1)), and ∅, [n] as exact constraints (the limit of
  *    shapiq's very large weight): a(∅) = f(∅) and Σ_S β_S = f([n]) − f(∅), so
- *    efficiency holds exactly at every budget.  The constraint is eliminated and
- *    the rest solved by SVD (sb_constrained_wls).  No L1 feature selection.
+ *    efficiency holds exactly at every budget.  The constraint plane is
+ *    parametrised by an orthonormal basis and the reduced problem solved by SVD
+ *    (sb_constrained_wls: the minimum-norm constrained solution when samples
+ *    are fewer than features).  No L1 feature selection.
  * With all 2^n masks the result is the exact Shapley value / exact FSII.
  * Surrogate: Möbius spectrum {∅: f(∅)} ∪ {S: β_S, 1 <= |S| <= ℓ}. */
 #include <math.h>
