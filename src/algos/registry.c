@@ -3,6 +3,7 @@
 
 extern const sb_algo_type sb_algo_exhaustive;
 extern const sb_algo_type sb_algo_faith_banzhaf;
+extern const sb_algo_type sb_algo_spex;
 extern const sb_algo_type sb_algo_banzhaf;
 extern const sb_algo_type sb_algo_kernelshap;
 extern const sb_algo_type sb_algo_faith_shap;
@@ -15,6 +16,7 @@ extern const sb_algo_type sb_algo_shapley_taylor;
 const sb_algo_type *const sb_algo_types[] = {
     &sb_algo_exhaustive,
     &sb_algo_faith_banzhaf,
+    &sb_algo_spex,
     &sb_algo_banzhaf,
     &sb_algo_kernelshap,
     &sb_algo_faith_shap,
