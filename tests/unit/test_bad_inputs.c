@@ -299,7 +299,7 @@ static void test_atomic_write_fsize(void **state) {
     memset(buf, 'x', sizeof buf);
     sb_error err = {0};
     if (sb_write_file_atomic(path, buf, sizeof buf, &err) != SB_EIO) _exit(3);
-    if (!strstr(err.msg, path) || !strstr(err.msg, "write failed")) _exit(4);
+    if (!strstr(err.msg, path) || !strstr(err.msg, "write failed: File too large")) _exit(4);
     json_t *j = json_object();
     json_object_set_new(j, "blob", json_stringn(buf, sizeof buf));
     int rc = sb_json_write_atomic(j, jpath, &err);
