@@ -10,7 +10,7 @@ no_partial() {
 # Prints "rows=N"; extra args are python asserts run with `rows` (list of dicts).
 results_valid() {
   python3 - "$@" <<'PY'
-import csv, glob, json, os, sys
+import csv, glob, json, os, re, sys
 d = sys.argv[1]
 jsons = sorted(glob.glob(os.path.join(d, "runs", "*.json")))
 jsons = [p for p in jsons if not p.endswith(".spectrum.json")]
