@@ -7,12 +7,16 @@
 extern const sb_dataset_family sb_family_fourier;
 extern const sb_dataset_family sb_family_soum;
 extern const sb_dataset_family sb_family_hierarchical;
+extern const sb_dataset_family sb_family_npz;
+extern const sb_dataset_family sb_family_trace;
 
 /* The registry of dataset families (NULL-terminated). */
 const sb_dataset_family *const sb_dataset_families[] = {
     &sb_family_fourier,
     &sb_family_soum,
     &sb_family_hierarchical,
+    &sb_family_npz,
+    &sb_family_trace,
     NULL,
 };
 
