@@ -430,7 +430,19 @@ static int expand_dataset(const section *s, const char *label, const char *path,
                           where, pats.v[p], pattern);
         break;
       }
-      for (size_t i = 0; i < gl.gl_pathc; i++) {
+      for (size_t i = 0; i < gl.gl_pathc && rc == SB_OK; i++) {
+        /* A damaged data file is a config error (FILE:LINE, non-zero exit, no
+         * results), not one failed row per run: open each stored file once here.
+         * Only families that read a file (a live model is never started here). */
+        if (!strcmp(fam->name, "npz") || !strcmp(fam->name, "trace")) {
+          sb_dataset *probe = NULL;
+          sb_error e2 = {0};
+          if (fam->open(NULL, gl.gl_pathv[i], &probe, &e2) != SB_OK) {
+            rc = sb_error_set(err, SB_EINVAL, "%s: %s", where, e2.msg);
+            break;
+          }
+          sb_dataset_free(probe);
+        }
         ds_point *np = realloc(*pts, (*npts + 1) * sizeof *np);
         if (!np) {
           rc = SB_ENOMEM;
