@@ -96,7 +96,7 @@ static int zip_find_cdir(const unsigned char *d, size_t len, const char *where, 
     uint64_t cnt = rd16(d + i + 10), size = rd32(d + i + 12), o = rd32(d + i + 16);
     if ((cnt == 0xFFFF || o == 0xFFFFFFFFu) && i >= 20 && rd32(d + i - 20) == ZIP_EOCD64_LOC_SIG) {
       uint64_t e64 = rd64(d + i - 20 + 8);
-      if (e64 > len - 56 || rd32(d + e64) != ZIP_EOCD64_SIG)
+      if (len < 56 || e64 > len - 56 || rd32(d + e64) != ZIP_EOCD64_SIG)
         return sb_error_set(err, SB_EFORMAT, "%s: corrupt ZIP64 end of central directory", where);
       cnt = rd64(d + e64 + 32);
       size = rd64(d + e64 + 40);
