@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "runner/config.h"
@@ -14,10 +15,16 @@
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
-  static char path[64];
-  if (!path[0]) {
-    snprintf(path, sizeof path, "/tmp/sbfuzz-config-%ld.ini", (long)getpid());
+  /* The config lives alone in a private directory and inputs naming other
+   * directories are skipped, so `path =` globs (which the loader now opens as
+   * npz/trace files) can only see the config itself, never /dev or /proc. */
+  static char dir[64], path[96];
+  if (!dir[0]) {
+    snprintf(dir, sizeof dir, "/tmp/sbfuzz-config-%ld", (long)getpid());
+    mkdir(dir, 0700);
+    snprintf(path, sizeof path, "%s/c.ini", dir);
   }
+  if (memchr(data, '/', size)) return 0;
   FILE *fp = fopen(path, "wb");
   if (!fp) abort();
   if (size && fwrite(data, 1, size, fp) != size) abort();

@@ -24,6 +24,7 @@
 #include "linalg/regress.h"
 #include "metrics/metrics.h"
 #include "runner/runner.h"
+#include "trace/npz.h"
 
 /* ==== helpers ============================================================ */
 
@@ -380,6 +381,24 @@ static void test_report_nan_empty(void **state) {
   sb_config_free(c);
 }
 
+/* ==== regressions found by the fuzzers ================================== */
+
+/* fuzz_npz: a 55-byte file with a ZIP64 end-of-central-directory locator made
+ * zip_find_cdir compute len - 56 in size_t (wrapping) and read far out of bounds
+ * (npz.c).  Now a format error naming the file. */
+static void test_fuzz_npz_zip64_short(void **state) {
+  (void)state;
+  static const unsigned char crash[] =
+      "\x50\x4b\x03\x04\x14\x00\x00\x14\x23\x5b\xf2\xd3\x3b\x50\x4b\x06\x07\x84\x00"
+      "\x00\x00\x0d\x00\x00\x00\x00\x04\x00\x00\x00\x6e\x70\x79\x50\x4b\x05\x06\x00"
+      "\x00\x00\x00\x03\x00\xff\xff\xae\x00\x00\x00\x74\x01\x00\x00\x00\x00";
+  sb_npz_game *g = NULL;
+  sb_error err = {0};
+  assert_int_equal(sb_npz_game_parse(crash, sizeof crash - 1, "crash.npz", &g, &err), SB_EFORMAT);
+  assert_null(g);
+  expect_msg(&err, "crash.npz: ", NULL);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_spectrum_json_bad),
@@ -391,6 +410,7 @@ int main(void) {
       cmocka_unit_test(test_atomic_write_fsize),
       cmocka_unit_test(test_mkdir_under_file),
       cmocka_unit_test(test_report_nan_empty),
+      cmocka_unit_test(test_fuzz_npz_zip64_short),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
