@@ -31,7 +31,7 @@ test-asan: deps
 	  ctest --output-on-failure -j $(JOBS) -L 'unit|cli' -LE slow -E cli_test_quickstart
 
 # libFuzzer targets (tests/fuzz/fuzz_*.c) built with clang + ASan/UBSan, each run
-# for FUZZ_SECONDS from its seed corpus (tests/fuzz/corpus/<target>/); see
+# for FUZZ_SECONDS from its seed corpus (tests/fuzz/corpus/<name>/ for fuzz_<name>); see
 # docs/RELIABILITY.md.  Fails if a target finds a crash, leak, timeout or OOM.
 fuzz: deps
 	@CC=clang cmake -S . -B $(BUILD)-fuzz -DCMAKE_BUILD_TYPE=RelWithDebInfo -DSB_FUZZ=ON \
