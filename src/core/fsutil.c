@@ -12,6 +12,12 @@ int sb_atomic_open(sb_atomic_file *af, const char *path, sb_error *err) {
   memset(af, 0, sizeof *af);
   if (strlen(path) + 16 >= sizeof af->path)
     return sb_error_set(err, SB_EIO, "%s: path too long", path);
+  /* rename() would replace whatever is there: never a device, FIFO or directory
+   * (`--coefficients /dev/full` as root replaced the device node with a file). */
+  struct stat st;
+  if (stat(path, &st) == 0 && !S_ISREG(st.st_mode))
+    return sb_error_set(err, SB_EIO, "%s: exists and is not a regular file (not replacing it)",
+                        path);
   snprintf(af->path, sizeof af->path, "%s", path);
   snprintf(af->tmp, sizeof af->tmp, "%s.tmp.XXXXXX", path);
   int fd = mkstemp(af->tmp);
