@@ -37,7 +37,7 @@ chmod 700 "$TMP/ro"
 # 3. runs.csv cannot be replaced (a directory is in the way): the report fails
 #    naming it; the per-run results are complete and a later run reports them.
 mkdir -p "$TMP/blocked/runs.csv"
-expect_fail report_blocked "blocked/runs.csv: rename failed: Is a directory" run --out "$TMP/blocked"
+expect_fail report_blocked "blocked/runs.csv: exists and is not a regular file" run --out "$TMP/blocked"
 n=$(ls "$TMP/blocked/runs/" | grep -c '\.json$')
 [ "$n" -eq 8 ] && ok "report_blocked: 8 per-run results kept" || fail "report_blocked: $n per-run results"
 no_partial "$TMP/blocked" && ok "report_blocked: no temp files" || fail "report_blocked: temp files left"

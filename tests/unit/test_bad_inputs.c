@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -321,6 +322,31 @@ static void test_atomic_write_fsize(void **state) {
   assert_int_equal(count_tmp(dir), 0);
 }
 
+/* An atomic write never replaces a non-regular file (FIFO, directory): before,
+ * `spexbench fit --coefficients /dev/full` run as root renamed a regular file
+ * over the device node. */
+static void test_atomic_refuses_special_files(void **state) {
+  (void)state;
+  const char *dir = sb_test_tmpdir();
+  char fifo[512], sub[512];
+  snprintf(fifo, sizeof fifo, "%s/fifo", dir);
+  snprintf(sub, sizeof sub, "%s/subdir", dir);
+  assert_int_equal(mkfifo(fifo, 0600), 0);
+  assert_int_equal(mkdir(sub, 0700), 0);
+  const char *paths[] = {fifo, sub};
+  for (size_t i = 0; i < 2; i++) {
+    sb_error err = {0};
+    assert_int_equal(sb_write_file_atomic(paths[i], "x", 1, &err), SB_EIO);
+    expect_msg(&err, paths[i], "not a regular file");
+  }
+  struct stat st;
+  assert_int_equal(stat(fifo, &st), 0);
+  assert_true(S_ISFIFO(st.st_mode));
+  assert_int_equal(stat(sub, &st), 0);
+  assert_true(S_ISDIR(st.st_mode));
+  assert_int_equal(count_tmp(dir), 0);
+}
+
 static void test_mkdir_under_file(void **state) {
   (void)state;
   char file[512], sub[600];
@@ -408,6 +434,7 @@ int main(void) {
       cmocka_unit_test(test_faith_banzhaf_constant),
       cmocka_unit_test(test_atomic_commit_enospc),
       cmocka_unit_test(test_atomic_write_fsize),
+      cmocka_unit_test(test_atomic_refuses_special_files),
       cmocka_unit_test(test_mkdir_under_file),
       cmocka_unit_test(test_report_nan_empty),
       cmocka_unit_test(test_fuzz_npz_zip64_short),
