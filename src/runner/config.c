@@ -226,10 +226,20 @@ static void grid_free(grid *g) {
   g->n = 0;
 }
 
+/* Number of grid points, saturating at SIZE_MAX (never wraps). */
 static size_t grid_points(const grid *g) {
   size_t total = 1;
-  for (size_t i = 0; i < g->n; i++) total *= g->ax[i].values.n;
+  for (size_t i = 0; i < g->n; i++) {
+    size_t k = g->ax[i].values.n;
+    if (k && total > SIZE_MAX / k) return SIZE_MAX;
+    total *= k;
+  }
   return total;
+}
+
+/* a * b saturating at SIZE_MAX. */
+static size_t mul_sat(size_t a, size_t b) {
+  return b && a > SIZE_MAX / b ? SIZE_MAX : a * b;
 }
 
 /* Point `idx` of the grid as "k=v,k=v" (axis order) and the label suffix of the
@@ -494,6 +504,11 @@ static int expand_dataset(const section *s, const char *label, const char *path,
   int fam_has_seed = 0;
   for (const sb_param_def *d = fam->params; d && d->name; d++) fam_has_seed |= !strcmp(d->name, "seed");
   size_t np = grid_points(&g), base = *npts;
+  if (rc == SB_OK && mul_sat(np, (size_t)instances) > SB_CONFIG_MAX_RUNS)
+    rc = sb_error_set(err, SB_EINVAL,
+                      "%s:%d: [dataset %s] expands to more than %d dataset instances "
+                      "(grid of %zu points x %ld instances)",
+                      path, s->line, label, SB_CONFIG_MAX_RUNS, np, instances);
   for (size_t p = 0; p < np && rc == SB_OK; p++) {
     char params[2048], lab[1024];
     grid_point(&g, p, params, sizeof params, lab, sizeof lab);
@@ -552,6 +567,9 @@ static int expand_algorithm(const section *s, const char *label, const char *pat
     rc = grid_add(&g, e, t->params, owner, path, err);
   }
   size_t np = grid_points(&g);
+  if (rc == SB_OK && np > SB_CONFIG_MAX_RUNS)
+    rc = sb_error_set(err, SB_EINVAL, "%s:%d: [algorithm %s] grid has more than %d points",
+                      path, s->line, label, SB_CONFIG_MAX_RUNS);
   for (size_t p = 0; p < np && rc == SB_OK; p++) {
     char params[2048], lab[1024];
     grid_point(&g, p, params, sizeof params, lab, sizeof lab);
@@ -738,7 +756,15 @@ int sb_config_load(const char *path, sb_config **out, sb_error *err) {
   }
   /* expand: datasets × algorithms × budgets × repetitions */
   size_t total = 0;
-  for (size_t a = 0; a < nas; a++) total += nds * aps[a].n_budgets * c->repetitions;
+  for (size_t a = 0; a < nas; a++)
+    total += mul_sat(mul_sat(nds, aps[a].n_budgets), c->repetitions);
+  if (total > SB_CONFIG_MAX_RUNS) {
+    rc = sb_error_set(err, SB_EINVAL,
+                      "%s: the config expands to more than %d runs (datasets x algorithms x "
+                      "budgets x repetitions): check instances, repetitions and the grids",
+                      path, SB_CONFIG_MAX_RUNS);
+    goto done;
+  }
   c->runs = calloc(total ? total : 1, sizeof *c->runs);
   if (!c->runs) {
     rc = sb_error_set(err, SB_ENOMEM, "out of memory for %zu runs", total);
