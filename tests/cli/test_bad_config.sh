@@ -73,6 +73,17 @@ order = 2
 "
 check duplicate_algo_section "c.ini:10: section \[algorithm exhaustive\] repeats the one at line 9" "$base[algorithm   exhaustive]
 "
+# --- grids that expand beyond SB_CONFIG_MAX_RUNS (an OOM kill before the limit)
+check too_many_runs "c.ini: the config expands to more than 1000000 runs" "${base/name = t/name = t
+repetitions = 100000}
+[dataset e]
+family = fourier
+n = 4
+k = 1
+instances = 100000
+"
+check too_many_instances "c.ini:5: \[dataset d\] expands to more than 1000000 dataset instances" "${base/k = 3/k = 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11
+instances = 100000}"
 # --- not a text config
 printf '[experiment]\nname = t\0\nbudgets = 64\n' > "$TMP/nul.ini"
 expect_fail nul_byte "nul.ini: contains a NUL byte" "$SB" run "$TMP/nul.ini" --out "$TMP/out-nul"
