@@ -33,7 +33,8 @@ test-asan: deps
 # libFuzzer targets (tests/fuzz/fuzz_*.c) built with clang + ASan/UBSan, each run
 # for FUZZ_SECONDS from its seed corpus (tests/fuzz/corpus/<name>/ for fuzz_<name>); see
 # docs/RELIABILITY.md.  Fails if a target finds a crash, leak, timeout or OOM.
-fuzz: deps
+fuzz:
+	@FUZZ=1 bash scripts/install-deps.sh
 	@CC=clang cmake -S . -B $(BUILD)-fuzz -DCMAKE_BUILD_TYPE=RelWithDebInfo -DSB_FUZZ=ON \
 	  -DSB_SANITIZE=ON >/dev/null
 	@cmake --build $(BUILD)-fuzz -j $(JOBS) --target fuzzers
