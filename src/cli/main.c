@@ -15,6 +15,7 @@ static const command COMMANDS[] = {
     {"run", cmd_run, "run an experiment config: datasets × algorithms × budgets × seeds"},
     {"fit", cmd_fit, "run one algorithm once on one dataset and print its metrics"},
     {"list", cmd_list, "list algorithms, dataset families and metrics"},
+    {"trace", cmd_trace, "inspect, import, export and verify ablation traces"},
     {NULL, NULL, NULL},
 };
 

@@ -9,6 +9,7 @@ extern const sb_dataset_family sb_family_soum;
 extern const sb_dataset_family sb_family_hierarchical;
 extern const sb_dataset_family sb_family_npz;
 extern const sb_dataset_family sb_family_trace;
+extern const sb_dataset_family sb_family_command;
 
 /* The registry of dataset families (NULL-terminated). */
 const sb_dataset_family *const sb_dataset_families[] = {
@@ -17,6 +18,7 @@ const sb_dataset_family *const sb_dataset_families[] = {
     &sb_family_hierarchical,
     &sb_family_npz,
     &sb_family_trace,
+    &sb_family_command,
     NULL,
 };
 

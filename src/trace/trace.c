@@ -264,8 +264,8 @@ static char *header_to_json(const sb_trace_header *h) {
   return s;
 }
 
-static int header_from_json(const char *text, const char *where, sb_trace_header *h,
-                            sb_error *err) {
+int sb_trace_header_from_json(const char *text, const char *where, sb_trace_header *h,
+                              sb_error *err) {
   json_error_t je;
   json_t *o = json_loads(text, JSON_REJECT_DUPLICATES, &je);
   if (!o)
@@ -595,7 +595,7 @@ int sb_trace_read(const char *path, int flags, sb_trace **out, sb_trace_read_inf
       rp->zs.avail_in = 0;
     }
   }
-  rp->max_len = 2 * (size_t)SB_MAX_N + 4096;
+  rp->max_len = 2 * (size_t)SB_MAX_N + 4096; /* a record line: "r " + n bits + a value */
   char msg[600];
   sb_trace *t = NULL;
   uint64_t *mask = NULL;
@@ -635,7 +635,8 @@ int sb_trace_read(const char *path, int flags, sb_trace **out, sb_trace_read_inf
       goto done;
     }
   }
-  /* line 2: header */
+  /* line 2: header (feature names for large n make it long: allow 64 MiB) */
+  rp->max_len = (size_t)1 << 26;
   lr = read_line(rp, msg, sizeof msg);
   line++;
   if (lr <= 0 || rp->partial || strncmp(rp->buf, "header ", 7) != 0) {
@@ -646,7 +647,7 @@ int sb_trace_read(const char *path, int flags, sb_trace **out, sb_trace_read_inf
   }
   {
     sb_trace_header h;
-    rc = header_from_json(rp->buf + 7, path, &h, err);
+    rc = sb_trace_header_from_json(rp->buf + 7, path, &h, err);
     if (rc) goto done;
     t = sb_trace_alloc(h.n);
     if (!t) {
@@ -656,6 +657,7 @@ int sb_trace_read(const char *path, int flags, sb_trace **out, sb_trace_read_inf
     }
     t->h = h;
   }
+  rp->max_len = 2 * (size_t)SB_MAX_N + 4096;
   mask = calloc(t->words, sizeof *mask);
   if (!mask) {
     rc = sb_error_set(err, SB_ENOMEM, "%s: out of memory", path);
@@ -680,7 +682,7 @@ int sb_trace_read(const char *path, int flags, sb_trace **out, sb_trace_read_inf
       if (recover) {
         info->truncated = 1;
         snprintf(info->tail_msg, sizeof info->tail_msg,
-                 "record %zu: %s (gzip stream damaged or truncated)", recno, what);
+                 "record %zu: %s", recno, what);
         break;
       }
       rc = sb_error_set(err, SB_EFORMAT,
@@ -962,8 +964,6 @@ int sb_trace_writer_flush(sb_trace_writer *w, sb_error *err) {
 int sb_trace_writer_close(sb_trace_writer *w, sb_error *err) {
   if (!w) return SB_OK;
   int rc = sb_trace_writer_flush(w, err);
-  int fd_for_close = w->fd;
-  (void)fd_for_close;
   if (w->gz) {
     int zrc = gzclose(w->gz);
     w->gz = NULL;

@@ -57,6 +57,11 @@ void sb_trace_free(sb_trace *t);
 /* Header helpers: deep copy into dst (dst's old contents freed) / release contents. */
 int sb_trace_header_copy(sb_trace_header *dst, const sb_trace_header *src);
 void sb_trace_header_clear(sb_trace_header *h);
+/* Parse a header JSON object (the text after "header " on line 2, or a header file
+ * given to the command dataset).  `where` prefixes messages.  On success h owns its
+ * strings (release with sb_trace_header_clear). */
+int sb_trace_header_from_json(const char *text, const char *where, sb_trace_header *h,
+                              sb_error *err);
 /* Set a string field (copy; NULL clears). */
 int sb_trace_set_str(char **field, const char *value);
 

@@ -336,6 +336,24 @@ static void test_truncated_and_corrupt(void **state) {
   free(z);
 }
 
+/* A ZIP64 locator pointing past the end of a tiny file (found by review: the bound
+ * check underflowed for files under 56 bytes). */
+static void test_zip64_locator_out_of_range(void **state) {
+  (void)state;
+  unsigned char z[50];
+  memset(z, 0, sizeof z);
+  put32(z, 0x04034b50u);      /* local header signature */
+  put32(z + 8, 0x07064b50u);  /* ZIP64 EOCD locator at 8 ... */
+  put32(z + 16, 1000);        /* ... pointing at byte 1000 */
+  put32(z + 28, 0x06054b50u); /* EOCD at 28 (= 8 + 20) */
+  z[28 + 10] = 0xff;          /* entry count 0xFFFF: look for ZIP64 */
+  z[28 + 11] = 0xff;
+  unsigned char *h = malloc(sizeof z); /* on the heap, so ASan sees any overread */
+  memcpy(h, z, sizeof z);
+  expect_error(h, sizeof z, SB_EFORMAT, "ZIP64");
+  free(h);
+}
+
 static void test_missing_file(void **state) {
   (void)state;
   sb_dataset *d = NULL;
@@ -353,6 +371,7 @@ int main(void) {
       cmocka_unit_test(test_wrong_dtype),      cmocka_unit_test(test_n_players_mismatch),
       cmocka_unit_test(test_duplicate_and_bad_rows), cmocka_unit_test(test_zip_bomb),
       cmocka_unit_test(test_truncated_and_corrupt), cmocka_unit_test(test_missing_file),
+      cmocka_unit_test(test_zip64_locator_out_of_range),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <zlib.h>
 
 #include "data/dataset.h"
@@ -118,6 +119,40 @@ static void test_roundtrip(void **state) {
   uint64_t absent = 31;
   double v;
   if (sb_trace_find(t, &absent) < 0) assert_false(sb_trace_lookup(r, &absent, &v));
+  sb_trace_free(r);
+  sb_trace_free(t);
+}
+
+/* n = 20000 with long feature names: a header line far longer than a record line. */
+static void test_large_n_header(void **state) {
+  (void)state;
+  char p[512];
+  path_of(p, sizeof p, "wide.sbt.gz");
+  size_t n = 20000;
+  sb_trace *t = sb_trace_alloc(n);
+  t->h.feature_names = calloc(n, sizeof(char *));
+  for (size_t i = 0; i < n; i++) {
+    char b[64];
+    snprintf(b, sizeof b, "token_number_%zu_of_the_long_document", i);
+    t->h.feature_names[i] = strdup(b);
+  }
+  uint64_t *m = calloc(sb_mask_words(n), sizeof *m);
+  sb_error e = {0};
+  for (size_t k = 0; k < 10; k++) {
+    sb_mask_set(m, k * 1999);
+    assert_int_equal(sb_trace_put(t, m, (double)k, NULL, &e), SB_OK);
+  }
+  assert_int_equal(sb_trace_write(p, t, 3, &e), SB_OK);
+  sb_trace *r = NULL;
+  int rc = sb_trace_read(p, 0, &r, NULL, &e);
+  if (rc) print_error("%s\n", e.msg);
+  assert_int_equal(rc, SB_OK);
+  assert_int_equal(r->h.n, n);
+  assert_int_equal(r->count, 10);
+  assert_string_equal(r->h.feature_names[n - 1], t->h.feature_names[n - 1]);
+  double v;
+  assert_true(sb_trace_lookup(r, m, &v) && v == 9.0);
+  free(m);
   sb_trace_free(r);
   sb_trace_free(t);
 }
@@ -407,12 +442,48 @@ static void test_npz_trace_agree(void **state) {
   sb_npz_game_free(g);
 }
 
+/* I/O failures: a full disk (/dev/full) and a missing directory give SB_EIO naming
+ * the file, and an atomic write that fails leaves nothing behind. */
+static void test_io_failures(void **state) {
+  (void)state;
+  sb_trace_header h = {0};
+  h.n = 3;
+  sb_error e = {0};
+  if (access("/dev/full", W_OK) == 0) {
+    sb_trace_writer *w = sb_trace_writer_open_append("/dev/full", &h, 0, &e);
+    assert_null(w);
+    assert_int_equal(e.code, SB_EIO);
+    assert_non_null(strstr(e.msg, "/dev/full"));
+    assert_non_null(strstr(e.msg, "write failed"));
+  } else {
+    print_message("SKIP: /dev/full not writable; disk-full case not run\n");
+  }
+  sb_trace *t = make_trace(5);
+  assert_int_equal(sb_trace_write("/nonexistent-dir/x.sbt.gz", t, 0, &e), SB_EIO);
+  assert_non_null(strstr(e.msg, "/nonexistent-dir/x.sbt.gz"));
+  /* abort removes the temporary file */
+  char p[512];
+  path_of(p, sizeof p, "aborted.sbt.gz");
+  sb_trace_writer *w = sb_trace_writer_create_atomic(p, &t->h, &e);
+  assert_non_null(w);
+  uint64_t m = 1;
+  assert_int_equal(sb_trace_writer_add(w, &m, 1.0, &e), SB_OK);
+  assert_int_equal(sb_trace_writer_add(w, &m, NAN, &e), SB_EFORMAT);
+  sb_trace_writer_abort(w);
+  assert_int_not_equal(access(p, F_OK), 0);
+  char cmd[600];
+  snprintf(cmd, sizeof cmd, "ls %s/aborted.sbt.gz.tmp.* >/dev/null 2>&1", dir);
+  assert_int_not_equal(system(cmd), 0);
+  sb_trace_free(t);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_roundtrip),        cmocka_unit_test(test_put_duplicates),
       cmocka_unit_test(test_append_and_lock),  cmocka_unit_test(test_replay_partial),
       cmocka_unit_test(test_full_table_truth), cmocka_unit_test(test_truncation_and_corruption),
       cmocka_unit_test(test_bad_inputs),       cmocka_unit_test(test_npz_trace_agree),
+      cmocka_unit_test(test_io_failures),      cmocka_unit_test(test_large_n_header),
   };
   return cmocka_run_group_tests(tests, setup, NULL);
 }

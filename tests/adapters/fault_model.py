@@ -1,0 +1,76 @@
+#!/usr/bin/env python3
+"""Test model for the live-model protocol with injected faults.
+
+Value of a mask: int(mask, 2) / 8 - 1 (mask read as a binary number, feature 0 first).
+Options (K counts answers given by this process, across batches):
+  --log FILE         append every mask answered to FILE (to count model calls)
+  --die-after K      exit with status 3 instead of giving answer K+1
+  --hang-after K     sleep forever instead of giving answer K+1
+  --garbage-after K  print 'oops' as answer K+1
+  --nan-after K      print 'nan' as answer K+1
+  --short            answer one line fewer than asked (then the empty line)
+  --extra            print one line more than asked (then the empty line)
+  --no-end-after B   omit the empty line that ends a batch after the first B batches
+  --die-at-start     exit with status 4 before reading anything
+  --sleep S          sleep S seconds before answering each batch (a slow model)
+"""
+import argparse
+import sys
+import time
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--log")
+    for k in ("die", "hang", "garbage", "nan"):
+        ap.add_argument(f"--{k}-after", type=int, default=-1)
+    ap.add_argument("--short", action="store_true")
+    ap.add_argument("--extra", action="store_true")
+    ap.add_argument("--no-end-after", type=int, default=-1)
+    ap.add_argument("--die-at-start", action="store_true")
+    ap.add_argument("--sleep", type=float, default=0.0)
+    a = ap.parse_args()
+    if a.die_at_start:
+        sys.exit(4)
+    given = 0
+    batches = 0
+    batch = []
+    log = open(a.log, "a") if a.log else None
+    for line in sys.stdin:
+        line = line.strip()
+        if line:
+            batch.append(line)
+            continue
+        if a.sleep:
+            time.sleep(a.sleep)
+        todo = batch[:-1] if a.short else batch
+        for m in todo:
+            if given == a.die_after:
+                sys.stdout.flush()
+                sys.exit(3)
+            if given == a.hang_after:
+                sys.stdout.flush()
+                time.sleep(3600)
+            if given == a.garbage_after:
+                out = "oops"
+            elif given == a.nan_after:
+                out = "nan"
+            else:
+                out = repr(int(m[::-1], 2) / 8 - 1)
+            if log:
+                log.write(m + "\n")
+                log.flush()
+            sys.stdout.write(out + "\n")
+            sys.stdout.flush()
+            given += 1
+        if a.extra:
+            sys.stdout.write("42\n")
+        if a.no_end_after < 0 or batches < a.no_end_after:
+            sys.stdout.write("\n")
+        batches += 1
+        sys.stdout.flush()
+        batch = []
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,391 @@
+/* Tests of live models (src/trace/model_proc.c, src/data/command_dataset.c) with
+ * tests/adapters/fault_model.py: answers and recording, resume without asking
+ * the model twice, and each fault of the reliability matrix — dies at start,
+ * dies mid-batch, hangs (timeout), prints garbage, NaN, too few or too many
+ * lines, command not found — giving SB_EORACLE with a clear message while the
+ * trace keeps every answer received before the fault and a rerun resumes.
+ * Skipped with a message if python3 is not available. */
+#include "testutil.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "core/fsutil.h"
+#include "data/dataset.h"
+#include "trace/trace.h"
+
+static char dir[256];
+static char model[1024];
+static int have_python;
+
+static int setup(void **state) {
+  (void)state;
+  snprintf(dir, sizeof dir, "%s", sb_test_tmpdir());
+  const char *src = getenv("SB_SOURCE_DIR");
+  snprintf(model, sizeof model, "%s/tests/adapters/fault_model.py", src && *src ? src : SB_SOURCE_DIR);
+  have_python = system("python3 -c 'pass' >/dev/null 2>&1") == 0;
+  return 0;
+}
+
+#define NEED_PYTHON()                                                       \
+  do {                                                                      \
+    if (!have_python) {                                                     \
+      print_message("SKIP: python3 not found; live-model test not run\n"); \
+      return;                                                               \
+    }                                                                       \
+  } while (0)
+
+static double truth(uint64_t x) { return (double)x / 8.0 - 1.0; }
+
+/* Open "command:cmd=python3 MODEL ARGS,n=N,trace=DIR/NAME,batch=B,timeout=T". */
+static int open_model(const char *args, size_t n, const char *trace, size_t batch, double timeout,
+                      sb_dataset **d, sb_error *e) {
+  char spec[4096];
+  snprintf(spec, sizeof spec,
+           "command:cmd=python3 %s %s,n=%zu,trace=%s%s%s,batch=%zu,timeout=%g,start_timeout=%g",
+           model, args, n, trace ? dir : "", trace ? "/" : "", trace ? trace : "", batch, timeout,
+           10.0);
+  return sb_dataset_open(spec, d, e);
+}
+
+static sb_masks *first_masks(size_t n, size_t count) {
+  sb_masks *m = sb_masks_alloc(n, 0);
+  for (uint64_t x = 0; x < count; x++) sb_masks_push(m, &x);
+  return m;
+}
+
+static size_t trace_count(const char *name) {
+  char p[512];
+  snprintf(p, sizeof p, "%s/%s", dir, name);
+  sb_trace *t = NULL;
+  sb_error e = {0};
+  int rc = sb_trace_read(p, SB_TRACE_READ_STRICT, &t, NULL, &e);
+  if (rc) print_error("%s\n", e.msg);
+  assert_int_equal(rc, SB_OK);
+  for (size_t i = 0; i < t->count; i++) assert_true(t->values[i] == truth(t->masks[i]));
+  size_t c = t->count;
+  sb_trace_free(t);
+  return c;
+}
+
+static size_t log_lines(const char *name) {
+  char p[512];
+  snprintf(p, sizeof p, "%s/%s", dir, name);
+  FILE *f = fopen(p, "r");
+  if (!f) return 0;
+  size_t k = 0;
+  int ch;
+  while ((ch = fgetc(f)) != EOF) k += ch == '\n';
+  fclose(f);
+  return k;
+}
+
+static void test_answers_and_resume(void **state) {
+  (void)state;
+  NEED_PYTHON();
+  char args[600];
+  snprintf(args, sizeof args, "--log %s/calls.log", dir);
+  sb_dataset *d = NULL;
+  sb_error e = {0};
+  int rc = open_model(args, 6, "rec.sbt.gz", 4, 10, &d, &e);
+  if (rc) print_error("%s\n", e.msg);
+  assert_int_equal(rc, SB_OK);
+  assert_string_equal(d->family, "command");
+  assert_non_null(strstr(d->name, "rec"));
+  sb_masks *m = first_masks(6, 10);
+  sb_masks_push(m, sb_masks_at(m, 3)); /* a repeat within the call */
+  double out[16];
+  rc = sb_dataset_eval(d, m, out, &e);
+  if (rc) print_error("%s\n", e.msg);
+  assert_int_equal(rc, SB_OK);
+  for (size_t j = 0; j < m->count; j++) assert_true(out[j] == truth(sb_masks_at(m, j)[0]));
+  assert_int_equal(log_lines("calls.log"), 10);
+  sb_dataset_free(d);
+  assert_int_equal(trace_count("rec.sbt.gz"), 10);
+  /* Rerun: 10 recorded + 5 new masks; the model is asked only for the 5. */
+  assert_int_equal(open_model(args, 6, "rec.sbt.gz", 4, 10, &d, &e), SB_OK);
+  sb_masks_free(m);
+  m = first_masks(6, 15);
+  assert_int_equal(sb_dataset_eval(d, m, out, &e), SB_OK);
+  for (size_t j = 0; j < 15; j++) assert_true(out[j] == truth(j));
+  assert_int_equal(log_lines("calls.log"), 15);
+  sb_dataset_free(d);
+  assert_int_equal(trace_count("rec.sbt.gz"), 15);
+  /* All recorded: the model is never started (a command that would fail). */
+  char spec[1024];
+  snprintf(spec, sizeof spec, "command:cmd=exit 9,n=6,trace=%s/rec.sbt.gz", dir);
+  assert_int_equal(sb_dataset_open(spec, &d, &e), SB_OK);
+  assert_int_equal(sb_dataset_eval(d, m, out, &e), SB_OK);
+  sb_dataset_free(d);
+  /* n disagreeing with the recording. */
+  snprintf(spec, sizeof spec, "command:cmd=exit 9,n=7,trace=%s/rec.sbt.gz", dir);
+  assert_int_not_equal(sb_dataset_open(spec, &d, &e), SB_OK);
+  assert_non_null(strstr(e.msg, "n = 6"));
+  sb_masks_free(m);
+}
+
+/* Run a faulty model on masks 0..count-1 in one batch; expect SB_EORACLE with
+ * `needle`, `kept` records in the trace, then resume with a healthy model. */
+static void fault_case(const char *args, const char *trace, size_t count, double timeout,
+                       const char *needle, size_t kept) {
+  sb_dataset *d = NULL;
+  sb_error e = {0};
+  int rc = open_model(args, 5, trace, count, timeout, &d, &e);
+  if (rc) print_error("%s\n", e.msg);
+  assert_int_equal(rc, SB_OK);
+  sb_masks *m = first_masks(5, count);
+  double *out = calloc(count, sizeof *out);
+  rc = sb_dataset_eval(d, m, out, &e);
+  if (rc != SB_EORACLE || !strstr(e.msg, needle))
+    print_error("rc = %d, message '%s' (want '%s')\n", rc, e.msg, needle);
+  assert_int_equal(rc, SB_EORACLE);
+  assert_non_null(strstr(e.msg, needle));
+  assert_non_null(strstr(e.msg, "fault_model.py"));
+  sb_dataset_free(d);
+  assert_int_equal(trace_count(trace), kept);
+  /* resume with a healthy model: everything answered, the trace complete */
+  assert_int_equal(open_model("", 5, trace, count, 10, &d, &e), SB_OK);
+  rc = sb_dataset_eval(d, m, out, &e);
+  if (rc) print_error("%s\n", e.msg);
+  assert_int_equal(rc, SB_OK);
+  for (size_t j = 0; j < count; j++) assert_true(out[j] == truth(j));
+  sb_dataset_free(d);
+  assert_int_equal(trace_count(trace), count);
+  free(out);
+  sb_masks_free(m);
+}
+
+static void test_dies_mid_batch(void **state) {
+  (void)state;
+  NEED_PYTHON();
+  fault_case("--die-after 5", "die.sbt.gz", 8, 10, "exited with status 3", 5);
+}
+
+static void test_dies_at_start(void **state) {
+  (void)state;
+  NEED_PYTHON();
+  fault_case("--die-at-start", "start.sbt.gz", 8, 10, "exited with status 4", 0);
+}
+
+static void test_hangs(void **state) {
+  (void)state;
+  NEED_PYTHON();
+  /* start_timeout=10 applies to the first batch only; use a warm-up batch first */
+  sb_dataset *d = NULL;
+  sb_error e = {0};
+  assert_int_equal(open_model("--hang-after 3", 5, "hang.sbt.gz", 2, 0.5, &d, &e), SB_OK);
+  sb_masks *m = first_masks(5, 6);
+  double out[6];
+  int rc = sb_dataset_eval(d, m, out, &e);
+  assert_int_equal(rc, SB_EORACLE);
+  assert_non_null(strstr(e.msg, "timeout"));
+  assert_non_null(strstr(e.msg, "after 1 of 2 answers"));
+  sb_dataset_free(d);
+  assert_int_equal(trace_count("hang.sbt.gz"), 3);
+  sb_masks_free(m);
+}
+
+static void test_garbage(void **state) {
+  (void)state;
+  NEED_PYTHON();
+  fault_case("--garbage-after 2", "garbage.sbt.gz", 6, 10, "not a number: 'oops'", 2);
+}
+
+static void test_nan(void **state) {
+  (void)state;
+  NEED_PYTHON();
+  fault_case("--nan-after 4", "nan.sbt.gz", 6, 10, "not finite", 4);
+}
+
+static void test_too_few_lines(void **state) {
+  (void)state;
+  NEED_PYTHON();
+  fault_case("--short", "short.sbt.gz", 6, 10, "too few lines", 5);
+}
+
+/* Values without the empty line that ends a batch: a timeout that says so.  The
+ * first batch is fine (it has the start-up allowance); the second is not. */
+static void test_no_batch_end(void **state) {
+  (void)state;
+  NEED_PYTHON();
+  sb_dataset *d = NULL;
+  sb_error e = {0};
+  assert_int_equal(open_model("--no-end-after 1", 5, "noend.sbt.gz", 3, 0.5, &d, &e), SB_OK);
+  sb_masks *m = first_masks(5, 6);
+  double out[6];
+  int rc = sb_dataset_eval(d, m, out, &e);
+  if (rc != SB_EORACLE || !strstr(e.msg, "no empty line ending the batch")) print_error("%s\n", e.msg);
+  assert_int_equal(rc, SB_EORACLE);
+  assert_non_null(strstr(e.msg, "no empty line ending the batch"));
+  sb_dataset_free(d);
+  assert_int_equal(trace_count("noend.sbt.gz"), 6);
+  sb_masks_free(m);
+}
+
+static void test_too_many_lines(void **state) {
+  (void)state;
+  NEED_PYTHON();
+  fault_case("--extra", "extra.sbt.gz", 6, 10, "more lines than masks", 6);
+}
+
+static void test_not_found(void **state) {
+  (void)state;
+  char spec[1024];
+  snprintf(spec, sizeof spec, "command:cmd=/nonexistent/model --x,n=4,trace=%s/nf.sbt.gz", dir);
+  sb_dataset *d = NULL;
+  sb_error e = {0};
+  assert_int_equal(sb_dataset_open(spec, &d, &e), SB_OK);
+  sb_masks *m = first_masks(4, 3);
+  double out[3];
+  assert_int_equal(sb_dataset_eval(d, m, out, &e), SB_EORACLE);
+  assert_non_null(strstr(e.msg, "status 127"));
+  /* after a failure the next evaluation tries a fresh process (and fails the same way) */
+  assert_int_equal(sb_dataset_eval(d, m, out, &e), SB_EORACLE);
+  sb_dataset_free(d);
+  assert_int_equal(trace_count("nf.sbt.gz"), 0);
+  sb_masks_free(m);
+}
+
+/* A recording cut inside its last batch: resume keeps complete batches, moves
+ * the damaged file aside, and asks the model for the rest. */
+static void test_resume_damaged(void **state) {
+  (void)state;
+  NEED_PYTHON();
+  sb_dataset *d = NULL;
+  sb_error e = {0};
+  assert_int_equal(open_model("", 5, "cut.sbt.gz", 4, 10, &d, &e), SB_OK);
+  sb_masks *m = first_masks(5, 12);
+  double out[12];
+  assert_int_equal(sb_dataset_eval(d, m, out, &e), SB_OK);
+  sb_dataset_free(d);
+  char p[512];
+  snprintf(p, sizeof p, "%s/cut.sbt.gz", dir);
+  struct stat st;
+  assert_int_equal(stat(p, &st), 0);
+  assert_int_equal(truncate(p, st.st_size - 30), 0);
+  assert_int_equal(open_model("", 5, "cut.sbt.gz", 4, 10, &d, &e), SB_OK);
+  assert_int_equal(trace_count("cut.sbt.gz"), 8);
+  assert_int_equal(sb_dataset_eval(d, m, out, &e), SB_OK);
+  for (size_t j = 0; j < 12; j++) assert_true(out[j] == truth(j));
+  sb_dataset_free(d);
+  assert_int_equal(trace_count("cut.sbt.gz"), 12);
+  char cmdline[600];
+  snprintf(cmdline, sizeof cmdline, "ls %s/cut.sbt.gz.damaged-* >/dev/null 2>&1", dir);
+  assert_int_equal(system(cmdline), 0);
+  sb_masks_free(m);
+}
+
+/* header=FILE gives a new recording its feature names and value meaning. */
+static void test_header_file(void **state) {
+  (void)state;
+  NEED_PYTHON();
+  char hp[512], spec[4096], tp[512];
+  snprintf(hp, sizeof hp, "%s/hdr.json", dir);
+  snprintf(tp, sizeof tp, "%s/hdr.sbt.gz", dir);
+  FILE *f = fopen(hp, "w");
+  fputs("{\"n\": 5, \"feature_names\": [\"I\", \"liked\", \"it\", \"a\", \"lot\"], "
+        "\"value_meaning\": \"logit\", \"model\": \"toy\"}", f);
+  fclose(f);
+  snprintf(spec, sizeof spec, "command:cmd=python3 %s,n=5,trace=%s,header=%s", model, tp, hp);
+  sb_dataset *d = NULL;
+  sb_error e = {0};
+  int rc = sb_dataset_open(spec, &d, &e);
+  if (rc) print_error("%s\n", e.msg);
+  assert_int_equal(rc, SB_OK);
+  assert_string_equal(d->feature_names[1], "liked");
+  assert_string_equal(d->value_meaning, "logit");
+  sb_masks *m = first_masks(5, 3);
+  double out[3];
+  assert_int_equal(sb_dataset_eval(d, m, out, &e), SB_OK);
+  sb_dataset_free(d);
+  sb_trace *t = NULL;
+  assert_int_equal(sb_trace_read(tp, 0, &t, NULL, &e), SB_OK);
+  assert_string_equal(t->h.feature_names[4], "lot");
+  assert_string_equal(t->h.model, "toy");
+  assert_non_null(strstr(t->h.source, "command: python3"));
+  sb_trace_free(t);
+  /* n disagreeing with the header file */
+  snprintf(spec, sizeof spec, "command:cmd=true,n=6,trace=%s/hdr6.sbt.gz,header=%s", dir, hp);
+  assert_int_not_equal(sb_dataset_open(spec, &d, &e), SB_OK);
+  assert_non_null(strstr(e.msg, "hdr.json"));
+  sb_masks_free(m);
+}
+
+/* Two users of one recording (the runner's workers): the second waits for the
+ * first, then answers the first one's masks from the trace. */
+static void test_concurrent_users(void **state) {
+  (void)state;
+  NEED_PYTHON();
+  char args[600];
+  snprintf(args, sizeof args, "--log %s/conc.log", dir);
+  /* Fork before the parent opens anything: a child inheriting the parent's lock
+   * descriptor would share its flock and wait for itself. */
+  int sync[2];
+  assert_int_equal(pipe(sync), 0);
+  fflush(NULL);
+  pid_t pid = fork();
+  assert_true(pid >= 0);
+  if (pid == 0) {
+    char ch;
+    close(sync[1]);
+    if (read(sync[0], &ch, 1) != 1) _exit(12); /* the parent holds the recording now */
+    sb_dataset *d2 = NULL;
+    sb_error e2 = {0};
+    if (open_model(args, 5, "conc.sbt.gz", 8, 10, &d2, &e2)) _exit(10);
+    sb_masks *m = first_masks(5, 8);
+    double out[8];
+    int rc = sb_dataset_eval(d2, m, out, &e2);
+    sb_dataset_free(d2);
+    sb_masks_free(m);
+    _exit(rc ? 11 : 0);
+  }
+  close(sync[0]);
+  sb_dataset *d1 = NULL;
+  sb_error e = {0};
+  assert_int_equal(open_model(args, 5, "conc.sbt.gz", 8, 10, &d1, &e), SB_OK);
+  assert_int_equal(write(sync[1], "x", 1), 1);
+  close(sync[1]);
+  usleep(300 * 1000); /* the child is now waiting for the lock */
+  sb_masks *m = first_masks(5, 4);
+  double out[4];
+  assert_int_equal(sb_dataset_eval(d1, m, out, &e), SB_OK);
+  sb_dataset_free(d1);
+  int status;
+  assert_int_equal(waitpid(pid, &status, 0), pid);
+  assert_true(WIFEXITED(status));
+  assert_int_equal(WEXITSTATUS(status), 0);
+  assert_int_equal(log_lines("conc.log"), 8); /* 4 by the first user, 4 new by the second */
+  assert_int_equal(trace_count("conc.sbt.gz"), 8);
+  sb_masks_free(m);
+}
+
+static void test_bad_params(void **state) {
+  (void)state;
+  sb_dataset *d = NULL;
+  sb_error e = {0};
+  assert_int_not_equal(sb_dataset_open("command:n=4", &d, &e), SB_OK);
+  assert_non_null(strstr(e.msg, "cmd"));
+  assert_int_not_equal(sb_dataset_open("command:cmd=true,n=0", &d, &e), SB_OK);
+  assert_int_not_equal(sb_dataset_open("command:cmd=true,n=4,timeout=0", &d, &e), SB_OK);
+  assert_int_not_equal(sb_dataset_open("command:cmd=true,n=4,bogus=1", &d, &e), SB_OK);
+  assert_null(d);
+}
+
+int main(void) {
+  const struct CMUnitTest tests[] = {
+      cmocka_unit_test(test_answers_and_resume), cmocka_unit_test(test_dies_mid_batch),
+      cmocka_unit_test(test_dies_at_start),      cmocka_unit_test(test_hangs),
+      cmocka_unit_test(test_garbage),            cmocka_unit_test(test_nan),
+      cmocka_unit_test(test_too_few_lines),      cmocka_unit_test(test_too_many_lines),
+      cmocka_unit_test(test_no_batch_end),
+      cmocka_unit_test(test_not_found),          cmocka_unit_test(test_resume_damaged),
+      cmocka_unit_test(test_header_file),        cmocka_unit_test(test_concurrent_users),
+      cmocka_unit_test(test_bad_params),
+  };
+  return cmocka_run_group_tests(tests, setup, NULL);
+}
