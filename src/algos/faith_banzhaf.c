@@ -23,8 +23,7 @@ static const sb_param_def fb_params[] = {
     {NULL, 0, NULL, NULL, NULL},
 };
 
-static int fb_check(const sb_algo_ctx *ctx, sb_error *err) {
-  long order = sb_params_int(ctx->params, "order");
+static int fb_check_order(const sb_algo_ctx *ctx, long order, sb_error *err) {
   if (order < 1 || (size_t)order > ctx->n)
     return sb_error_set(err, SB_EINVAL, "faith-banzhaf: order = %ld: expected 1..n (n = %zu)",
                         order, ctx->n);
@@ -41,14 +40,17 @@ static int fb_check(const sb_algo_ctx *ctx, sb_error *err) {
   return SB_OK;
 }
 
+static int fb_check(const sb_algo_ctx *ctx, sb_error *err) {
+  return fb_check_order(ctx, sb_params_int(ctx->params, "order"), err);
+}
+
 static int fb_design(const sb_algo_ctx *ctx, sb_masks **masks, void **state, sb_error *err) {
   *state = NULL;
   return sb_design_uniform_distinct(ctx->n, ctx->budget, ctx->rng, 0, masks, err);
 }
 
-static int fb_fit(const sb_algo_ctx *ctx, void *state, const sb_masks *masks,
-                  const double *values, sb_fit *out, sb_error *err) {
-  long order = sb_params_int(ctx->params, "order");
+static int fb_fit_order(const sb_algo_ctx *ctx, long order, const sb_masks *masks,
+                        const double *values, sb_fit *out, sb_error *err) {
   sb_masks *sets = sb_masks_alloc(ctx->n, 0);
   if (!sets) return sb_error_set(err, SB_ENOMEM, "faith-banzhaf: out of memory");
   int rc = sb_enumerate_sets_upto(ctx->n, order, sets, err);
@@ -93,6 +95,31 @@ done:
   sb_masks_free(sets);
   return rc;
 }
+
+static int fb_fit(const sb_algo_ctx *ctx, void *state, const sb_masks *masks,
+                  const double *values, sb_fit *out, sb_error *err) {
+  return fb_fit_order(ctx, sb_params_int(ctx->params, "order"), masks, values, out, err);
+}
+
+/* `banzhaf`: the same estimator at order 1 (Banzhaf values), no order parameter. */
+static const sb_param_def bv_params[] = {
+    {"alpha", SB_PARAM_STRING, "auto", NULL, "ridge α: auto, or a number (0 = least squares)"},
+    {NULL, 0, NULL, NULL, NULL},
+};
+static int bv_check(const sb_algo_ctx *ctx, sb_error *err) { return fb_check_order(ctx, 1, err); }
+static int bv_fit(const sb_algo_ctx *ctx, void *state, const sb_masks *masks,
+                  const double *values, sb_fit *out, sb_error *err) {
+  return fb_fit_order(ctx, 1, masks, values, out, err);
+}
+
+const sb_algo_type sb_algo_banzhaf = {
+    .name = "banzhaf",
+    .summary = "Banzhaf values: faith-banzhaf at order 1 (least squares on uniform masks)",
+    .params = bv_params,
+    .check = bv_check,
+    .design = fb_design,
+    .fit = bv_fit,
+};
 
 const sb_algo_type sb_algo_faith_banzhaf = {
     .name = "faith-banzhaf",

@@ -9,13 +9,15 @@
 
 #include "cli/cli.h"
 #include "core/fsutil.h"
+#include "indices/indices.h"
 #include "runner/runner.h"
 
 static void fit_usage(FILE *fp) {
   fprintf(fp,
           "usage: spexbench fit --dataset SPEC --algo NAME[:key=value,...] --budget N\n"
           "                     [--seed S] [--coefficients FILE] [--json]\n"
-          "                     [--heldout N] [--heldout-dist uniform|sizes] [--threads T]\n\n"
+          "                     [--heldout N] [--heldout-dist uniform|sizes] [--threads T]\n"
+          "                     [--index NAME [--order L] [--top K] [--export FILE.json]]\n\n"
           "Run one algorithm once and print its metrics.\n"
           "  --dataset SPEC        e.g. fourier:n=256,k=50,degree=4,snr_db=20,seed=7\n"
           "                        (families: spexbench list)\n"
@@ -25,7 +27,12 @@ static void fit_usage(FILE *fp) {
           "                        the run definition, as in `spexbench run`\n"
           "  --coefficients FILE   write the surrogate spectrum as JSON\n"
           "  --json                print one JSON object instead of a table\n"
-          "  --heldout N           held-out masks for R² (default 10000; 0 = none)\n");
+          "  --heldout N           held-out masks for R² (default 10000; 0 = none)\n"
+          "  --index NAME          interaction index of the surrogate: Moebius, SII, BII, FSII,\n"
+          "                        FBII, STII, k-SII, SV, BV (ALGORITHMS.md §3)\n"
+          "  --order L             its order (default 2; 1 for SV/BV)\n"
+          "  --top K               print the K largest interactions (default 20)\n"
+          "  --export FILE.json    write them in shapiq's InteractionValues JSON layout\n");
 }
 
 static int parse_size(const char *s, size_t *out) {
@@ -36,8 +43,76 @@ static int parse_size(const char *s, size_t *out) {
   return 1;
 }
 
+/* --index: the surrogate's interaction index (indices/indices.h), its top
+ * interactions printed (or added to the JSON output), and an optional export in
+ * shapiq's InteractionValues layout. */
+static int fit_index(const sb_spectrum *g, sb_index_kind index, size_t order, size_t top,
+                     const char *export, json_t *j, sb_error *err) {
+  if (order > g->n) order = g->n;
+  sb_spectrum *vals = sb_index_compute(g, index, order, 0, err);
+  if (!vals) return err->code;
+  uint64_t *empty = calloc(g->words, sizeof *empty);
+  size_t *idx = malloc((top ? top : 1) * sizeof *idx);
+  size_t *members = malloc((g->n ? g->n : 1) * sizeof *members);
+  json_t *arr = json_array(), *ij = json_object();
+  int rc = SB_OK;
+  if (!empty || !idx || !members || !arr || !ij) {
+    rc = sb_error_set(err, SB_ENOMEM, "out of memory");
+    goto done;
+  }
+  double f0 = sb_spectrum_eval(g, empty);
+  size_t k = sb_spectrum_topk(vals, top, 0, idx);
+  for (size_t r = 0; r < k; r++) {
+    size_t s = sb_mask_indices(sb_spectrum_key(vals, idx[r]), g->words, members);
+    json_t *set = json_array(), *item = json_object();
+    for (size_t i = 0; i < s; i++) json_array_append_new(set, json_integer((json_int_t)members[i]));
+    json_object_set_new(item, "set", set);
+    json_object_set_new(item, "value", json_real(vals->values[idx[r]]));
+    json_array_append_new(arr, item);
+  }
+  json_object_set_new(ij, "name", json_string(sb_index_name(index)));
+  json_object_set_new(ij, "order", json_integer((json_int_t)order));
+  json_object_set(ij, "top", arr);
+  if (export) {
+    json_t *qu = json_object_get(j, "queries_used");
+    sb_index_export_opts o = {index, 1, order, 1, qu ? (size_t)json_integer_value(qu) : 0,
+                              sb_index_baseline(vals, index, f0), NULL};
+    rc = sb_index_export_shapiq(vals, &o, export, err);
+    if (!rc) json_object_set_new(ij, "export", json_string(export));
+  }
+  json_object_set(j, "index", ij);
+done:
+  json_decref(arr);
+  json_decref(ij);
+  free(members);
+  free(idx);
+  free(empty);
+  sb_spectrum_free(vals);
+  return rc;
+}
+
+/* Human-readable listing of the "index" object fit_index stored. */
+static void print_index(const json_t *ij) {
+  const json_t *arr = json_object_get(ij, "top");
+  printf("%s of order %lld, top %zu (|value|):\n", json_string_value(json_object_get(ij, "name")),
+         (long long)json_integer_value(json_object_get(ij, "order")), json_array_size(arr));
+  size_t i;
+  const json_t *item;
+  json_array_foreach(arr, i, item) {
+    const json_t *set = json_object_get(item, "set"), *m;
+    size_t q;
+    printf("  (");
+    json_array_foreach(set, q, m) printf(q ? ", %lld" : "%lld", (long long)json_integer_value(m));
+    printf(")  %.6g\n", json_real_value(json_object_get(item, "value")));
+  }
+  const json_t *ex = json_object_get(ij, "export");
+  if (ex) printf("%-14s %s\n", "export", json_string_value(ex));
+}
+
 int cmd_fit(int argc, char **argv) {
-  const char *dspec = NULL, *aspec = NULL, *coef = NULL;
+  const char *dspec = NULL, *aspec = NULL, *coef = NULL, *index_name = NULL, *export = NULL;
+  size_t order = 2, top = 20;
+  int have_order = 0;
   size_t budget = 0, seed = 1, heldout = 10000;
   int json_out = 0, have_budget = 0, threads = 0;
   sb_heldout_dist dist = SB_HELDOUT_UNIFORM;
@@ -81,6 +156,21 @@ int cmd_fit(int argc, char **argv) {
       threads = (int)t;
     } else if (!strcmp(a, "--coefficients") && more) {
       coef = argv[++i];
+    } else if (!strcmp(a, "--index") && more) {
+      index_name = argv[++i];
+    } else if (!strcmp(a, "--order") && more) {
+      if (!parse_size(argv[++i], &order) || order < 1) {
+        fprintf(stderr, "spexbench fit: --order '%s': expected an integer >= 1\n", argv[i]);
+        return 2;
+      }
+      have_order = 1;
+    } else if (!strcmp(a, "--top") && more) {
+      if (!parse_size(argv[++i], &top)) {
+        fprintf(stderr, "spexbench fit: --top '%s': expected an integer >= 0\n", argv[i]);
+        return 2;
+      }
+    } else if (!strcmp(a, "--export") && more) {
+      export = argv[++i];
     } else if (!strcmp(a, "--json")) {
       json_out = 1;
     } else {
@@ -95,6 +185,13 @@ int cmd_fit(int argc, char **argv) {
     return 2;
   }
   sb_error err = {0};
+  sb_index_kind index = SB_INDEX_SII;
+  if (!index_name && (export || have_order)) {
+    fprintf(stderr, "spexbench fit: --order and --export need --index NAME\n");
+    return 2;
+  }
+  if (index_name && sb_index_parse(index_name, &index, &err)) return sb_cli_fail(&err);
+  if (index == SB_INDEX_SV || index == SB_INDEX_BV) order = 1;
   const sb_algo_type *type;
   sb_params *params;
   if (sb_algo_parse(aspec, &type, &params, &err)) return sb_cli_fail(&err);
@@ -133,6 +230,14 @@ int cmd_fit(int argc, char **argv) {
     json_decref(j);
     return sb_cli_fail(&err);
   }
+  if (ok && index_name) {
+    int rc = fit_index(g, index, order, top, export, j, &err);
+    if (rc) {
+      sb_spectrum_free(g);
+      json_decref(j);
+      return sb_cli_fail(&err);
+    }
+  }
   json_object_del(j, "id");
   json_object_del(j, "group");
   json_object_del(j, "instance");
@@ -162,6 +267,7 @@ int cmd_fit(int argc, char **argv) {
     json_object_foreach(ph, pk, pv) printf(" %s=%.4g", pk, json_real_value(pv));
     printf("\n");
     if (coef) printf("%-14s %s\n", "coefficients", coef);
+    if (json_object_get(j, "index")) print_index(json_object_get(j, "index"));
   }
   if (!ok && !json_out)
     fprintf(stderr, "spexbench: %s: %s\n", status ? status : "failed",
