@@ -2,6 +2,7 @@
 BUILD ?= build
 JOBS ?= 2
 CMAKE_FLAGS ?=
+FUZZ_SECONDS ?= 60
 
 .PHONY: all deps build demo test test-asan bench clean fuzz
 
@@ -21,16 +22,26 @@ test: build
 	@cd $(BUILD) && ctest --output-on-failure -j $(JOBS)
 	@$(MAKE) --no-print-directory test-asan
 
-# Unit tests again under AddressSanitizer + UndefinedBehaviorSanitizer
-# (tests named test_slow_* run only in the Release pass).
+# Unit tests and CLI tests again under AddressSanitizer + UndefinedBehaviorSanitizer
+# (tests named test_slow_* and the quickstart run only in the Release pass).
 test-asan: deps
 	@cmake -S . -B $(BUILD)-asan -DCMAKE_BUILD_TYPE=Debug -DSB_SANITIZE=ON >/dev/null
 	@cmake --build $(BUILD)-asan -j $(JOBS)
 	@cd $(BUILD)-asan && ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
-	  ctest --output-on-failure -j $(JOBS) -L unit -LE slow
+	  ctest --output-on-failure -j $(JOBS) -L 'unit|cli' -LE slow -E cli_test_quickstart
+
+# libFuzzer targets (tests/fuzz/fuzz_*.c) built with clang + ASan/UBSan, each run
+# for FUZZ_SECONDS from its seed corpus (tests/fuzz/corpus/<name>/ for fuzz_<name>); see
+# docs/RELIABILITY.md.  Fails if a target finds a crash, leak, timeout or OOM.
+fuzz:
+	@FUZZ=1 bash scripts/install-deps.sh
+	@CC=clang cmake -S . -B $(BUILD)-fuzz -DCMAKE_BUILD_TYPE=RelWithDebInfo -DSB_FUZZ=ON \
+	  -DSB_SANITIZE=ON >/dev/null
+	@cmake --build $(BUILD)-fuzz -j $(JOBS) --target fuzzers
+	@BUILD=$(BUILD)-fuzz FUZZ_SECONDS=$(FUZZ_SECONDS) bash scripts/fuzz.sh
 
 bench: build
 	@for b in $(BUILD)/bench_*; do echo "== $$b"; $$b; done
 
 clean:
-	rm -rf $(BUILD) $(BUILD)-asan
+	rm -rf $(BUILD) $(BUILD)-asan $(BUILD)-fuzz

@@ -12,6 +12,8 @@ PKGS=(build-essential cmake pkg-config git
       libxgboost-dev     # ProxySPEX's gradient-boosted trees (C API)
       gnuplot-nox        # PNG/SVG plots
       python3)           # test adapters for live-model protocol
+# `make fuzz` (FUZZ=1): clang, its libFuzzer/sanitizer runtimes and its OpenMP.
+if [ "${FUZZ:-0}" = 1 ]; then PKGS+=(clang libclang-rt-14-dev libomp-dev); fi
 missing=()
 for p in "${PKGS[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

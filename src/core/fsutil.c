@@ -12,6 +12,12 @@ int sb_atomic_open(sb_atomic_file *af, const char *path, sb_error *err) {
   memset(af, 0, sizeof *af);
   if (strlen(path) + 16 >= sizeof af->path)
     return sb_error_set(err, SB_EIO, "%s: path too long", path);
+  /* rename() would replace whatever is there: never a device, FIFO or directory
+   * (`--coefficients /dev/full` as root replaced the device node with a file). */
+  struct stat st;
+  if (stat(path, &st) == 0 && !S_ISREG(st.st_mode))
+    return sb_error_set(err, SB_EIO, "%s: exists and is not a regular file (not replacing it)",
+                        path);
   snprintf(af->path, sizeof af->path, "%s", path);
   snprintf(af->tmp, sizeof af->tmp, "%s.tmp.XXXXXX", path);
   int fd = mkstemp(af->tmp);
@@ -74,8 +80,9 @@ int sb_write_file_atomic(const char *path, const void *data, size_t len, sb_erro
   int rc = sb_atomic_open(&af, path, err);
   if (rc) return rc;
   if (len && fwrite(data, 1, len, af.fp) != len) {
+    int e = errno;
     sb_atomic_abort(&af);
-    return sb_error_set(err, SB_EIO, "%s: write failed", path);
+    return sb_error_set(err, SB_EIO, "%s: write failed: %s", path, strerror(e));
   }
   return sb_atomic_commit(&af, err);
 }
@@ -90,8 +97,9 @@ int sb_json_write_atomic(const json_t *j, const char *path, sb_error *err) {
   rc = sb_atomic_open(&af, path, err);
   if (rc == SB_OK) {
     if (fwrite(text, 1, len, af.fp) != len || fputc('\n', af.fp) == EOF) {
+      int e = errno;
       sb_atomic_abort(&af);
-      rc = sb_error_set(err, SB_EIO, "%s: write failed", path);
+      rc = sb_error_set(err, SB_EIO, "%s: write failed: %s", path, strerror(e));
     } else {
       rc = sb_atomic_commit(&af, err);
     }
@@ -124,6 +132,11 @@ int sb_read_file(const char *path, char **data, size_t *len, sb_error *err) {
   if (len) *len = 0;
   FILE *fp = fopen(path, "rb");
   if (!fp) return sb_error_set(err, SB_EIO, "%s: cannot open: %s", path, strerror(errno));
+  struct stat st;
+  if (fstat(fileno(fp), &st) == 0 && S_ISDIR(st.st_mode)) {
+    fclose(fp);
+    return sb_error_set(err, SB_EIO, "%s: cannot read: is a directory", path);
+  }
   size_t cap = 1 << 16, n = 0;
   char *buf = malloc(cap + 1);
   if (!buf) {
@@ -144,11 +157,11 @@ int sb_read_file(const char *path, char **data, size_t *len, sb_error *err) {
       cap *= 2;
     }
   }
-  int bad = ferror(fp);
+  int bad = ferror(fp), e = errno;
   fclose(fp);
   if (bad) {
     free(buf);
-    return sb_error_set(err, SB_EIO, "%s: read error", path);
+    return sb_error_set(err, SB_EIO, "%s: read error: %s", path, strerror(e));
   }
   buf[n] = '\0';
   *data = buf;

@@ -13,6 +13,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* Relative cut-off under which a singular value counts as zero in sb_ridge_cv
+ * (the same default as sb_lstsq's rcond). */
+#define RIDGE_RCOND 1e-12
+
 void sb_logspace(double lo, double hi, size_t count, double *out) {
   for (size_t i = 0; i < count; i++)
     out[i] = pow(10.0, count == 1 ? lo : lo + (hi - lo) * (double)i / (double)(count - 1));
@@ -234,6 +238,13 @@ int sb_ridge_cv(const gsl_matrix *X, const gsl_vector *y, const gsl_vector *w, i
     return rc;
   }
   size_t r = S->size;
+  /* Singular values below RIDGE_RCOND * s_max are zero: with α = 0 (plain least
+   * squares) on a rank-deficient design, dividing by a rounding-level s_j would
+   * put ~residual/1e-16 into the null space (|β| ~ 1e13 for duplicated columns). */
+  double smax = r ? gsl_vector_get(S, 0) : 0;
+  for (size_t j = 1; j < r; j++) smax = fmax(smax, gsl_vector_get(S, j));
+  for (size_t j = 0; j < r; j++)
+    if (!(gsl_vector_get(S, j) > RIDGE_RCOND * smax)) gsl_vector_set(S, j, 0.0);
   gsl_vector *c = gsl_vector_alloc(r);
   double *lev_w = calloc(m, sizeof *lev_w);
   gsl_blas_dgemv(CblasTrans, 1.0, U, b, 0.0, c);
@@ -250,7 +261,7 @@ int sb_ridge_cv(const gsl_matrix *X, const gsl_vector *y, const gsl_vector *w, i
       double al = alphas[a], score = 0;
       for (size_t j = 0; j < r; j++) {
         double s2 = gsl_vector_get(S, j) * gsl_vector_get(S, j);
-        shrink[j] = s2 / (s2 + al);
+        shrink[j] = s2 > 0 ? s2 / (s2 + al) : 0.0;
       }
       if (crit == SB_RIDGE_GCV) {
         double rss = bb - cc, df = intercept ? 1.0 : 0.0;

@@ -22,6 +22,12 @@
 #include "core/error.h"
 #include "metrics/metrics.h"
 
+/* Largest number of runs (and of dataset instances or algorithm grid points) a
+ * config may expand to: far beyond any real sweep (each run is a process), small
+ * enough that a typo such as `instances = 100000` with `repetitions = 1000` is an
+ * error naming the section instead of an out-of-memory kill. */
+#define SB_CONFIG_MAX_RUNS 1000000
+
 typedef struct sb_run_def {
   char *group;        /* dataset section label */
   char *dataset_spec; /* spec passed to sb_dataset_open */

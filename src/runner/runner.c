@@ -6,6 +6,7 @@
 #include "runner/runner.h"
 
 #include <errno.h>
+#include <glob.h>
 #include <math.h>
 #include <omp.h>
 #include <signal.h>
@@ -145,6 +146,18 @@ static void result_path(const char *outdir, const sb_run_def *rd, char *buf, siz
   snprintf(buf, len, "%s/runs/%s.json", outdir, rd->id);
 }
 
+/* A worker killed by a signal (Ctrl-C reaches the whole process group; the OOM
+ * killer) may die between creating its atomic temp file and renaming it: remove
+ * that run's leftover OUT/runs/ID*.tmp.* (the final files are never partial). */
+static void remove_worker_temps(const char *outdir, const sb_run_def *rd) {
+  char pat[4400];
+  snprintf(pat, sizeof pat, "%s/runs/%s.*tmp.*", outdir, rd->id);
+  glob_t gl;
+  if (glob(pat, 0, NULL, &gl) != 0) return;
+  for (size_t k = 0; k < gl.gl_pathc; k++) unlink(gl.gl_pathv[k]);
+  globfree(&gl);
+}
+
 /* A stored result is reusable if it parses and carries the same id. */
 static json_t *load_result(const char *path, const sb_run_def *rd) {
   json_error_t je;
@@ -271,6 +284,7 @@ int sb_runner_run(const sb_config *c, const sb_runner_opts *o, sb_error *err) {
     pids[slot] = 0;
     running--;
     size_t i = slot_run[slot];
+    if (WIFSIGNALED(status)) remove_worker_temps(outdir, &c->runs[i]);
     result_path(outdir, &c->runs[i], path, sizeof path);
     results[i] = load_result(path, &c->runs[i]);
     if (!results[i] && !interrupted) {

@@ -272,6 +272,7 @@ int sb_model_proc_eval(sb_model_proc *p, const uint64_t *masks, size_t count, do
         if (pv == 0) { /* the empty line ending the model's batch */
           if (got < count) {
             rc = fail(p, got, count, err, "ended the batch early (too few lines)%s", NULL);
+            got = 0; /* framing broken: which value is whose is unknown, record none */
             goto done;
           }
           if (i + 1 < k) {
@@ -281,6 +282,7 @@ int sb_model_proc_eval(sb_model_proc *p, const uint64_t *masks, size_t count, do
             for (char *q = d; *q; q++)
               if (*q < 32 || *q > 126) *q = ' ';
             rc = fail(p, got, count, err, "printed output after the end of the batch: '%s'", d);
+            got = 0; /* out of step: record none of this batch */
             goto done;
           }
           ended = 1;
@@ -291,6 +293,7 @@ int sb_model_proc_eval(sb_model_proc *p, const uint64_t *masks, size_t count, do
                     "printed more lines than masks (expected an empty line after the last "
                     "value): '%.80s'",
                     p->line);
+          got = 0; /* an extra line may have shifted every value: record none */
           goto done;
         }
         if (pv == -1) {

@@ -1,0 +1,102 @@
+#!/usr/bin/env bash
+# Bad configs beyond test_config_errors.sh: every error exits non-zero, names
+# FILE:LINE (or FILE when the whole file is wrong) and creates no results at all.
+source "$(dirname "$0")/lib.sh"
+source "$(dirname "$0")/bad_lib.sh"
+base='[experiment]
+name = t
+budgets = 64
+heldout = 0
+[dataset d]
+family = fourier
+n = 6
+k = 3
+[algorithm exhaustive]
+'
+check() { # name pattern config-text
+  printf '%s' "$3" > "$TMP/c.ini"
+  expect_fail "$1" "$2" "$SB" run "$TMP/c.ini" --out "$TMP/out-$1"
+  [ -e "$TMP/out-$1" ] && fail "$1: created $TMP/out-$1" || true
+}
+# --- unknown sections and keys
+check unknown_family_key "c.ini:8: unknown key 'kk' for dataset family fourier" "${base/k = 3/kk = 3}"
+check unknown_family "c.ini:6: unknown dataset family 'fourierr' \(available: fourier" "${base/family = fourier/family = fourierr}"
+check key_before_section "c.ini:1: 'x' appears before any \[section\]" "x = 1
+$base"
+check section_typo "c.ini:10: unknown section \[algorithms x\]" "$base[algorithms x]
+"
+check no_experiment "c.ini: missing \[experiment\] section" "[dataset d]
+family = fourier
+n = 4
+"
+check no_algorithm "c.ini: no \[algorithm LABEL\]" "${base/\[algorithm exhaustive\]/}"
+check dataset_without_family "c.ini:5: \[dataset d\] needs 'family" "${base/family = fourier/}"
+check dataset_missing_param "c.ini:5: \[dataset d\] needs 'n'" "${base/n = 6/}"
+# --- bad numbers (each names the key and the line)
+check seed_negative "c.ini:3: seed = '-1': expected an integer >= 0" "${base/name = t/name = t
+seed = -1}"
+check seed_overflow "c.ini:3: seed = '99999999999999999999999'" "${base/name = t/name = t
+seed = 99999999999999999999999}"
+check repetitions_zero "c.ini:3: repetitions = '0'" "${base/name = t/name = t
+repetitions = 0}"
+check heldout_one "c.ini:4: heldout = '1': expected 0 \(none\) or an integer >= 2" "${base/heldout = 0/heldout = 1}"
+check budget_zero "c.ini:3: budgets: '0' is not a positive integer" "${base/budgets = 64/budgets = 0}"
+check budget_float "c.ini:3: budgets: '6.5' is not a positive integer" "${base/budgets = 64/budgets = 6.5}"
+check budget_hex "c.ini:3: budgets: '0x40' is not a positive integer" "${base/budgets = 64/budgets = 0x40}"
+check instances_zero "c.ini:9: instances = '0'" "${base/k = 3/k = 3
+instances = 0}"
+check double_param "c.ini:9: .*amp_min = 'abc'" "${base/k = 3/k = 3
+amp_min = abc}"
+check algo_param_type "c.ini:12: .*order = '1.5'" "$base[algorithm fb]
+algo = faith-banzhaf
+order = 1.5
+"
+check bool_param "c.ini:3: save_spectra = 'maybe'" "${base/name = t/name = t
+save_spectra = maybe}"
+check bad_enum "c.ini:3: heldout_distribution = 'normal'" "${base/name = t/name = t
+heldout_distribution = normal}"
+check bad_name "c.ini:2: name = 'a/b'" "${base/name = t/name = a\/b}"
+# --- empty grids
+check empty_budgets "c.ini:3: 'budgets' has an empty value" "${base/budgets = 64/budgets =}"
+check empty_grid_lead "c.ini:7: 'n' has an empty value" "${base/n = 6/n = , 6}"
+check empty_grid_algo "c.ini:12: 'order' has an empty value" "$base[algorithm fb]
+algo = faith-banzhaf
+order = 1,,2
+"
+# --- duplicates
+check duplicate_experiment_key "c.ini:4: key 'budgets' repeats the one at line 3" "${base/budgets = 64/budgets = 64
+budgets = 128}"
+check duplicate_algo_key "c.ini:13: key 'order' repeats the one at line 12" "$base[algorithm fb]
+algo = faith-banzhaf
+order = 1
+order = 2
+"
+check duplicate_algo_section "c.ini:10: section \[algorithm exhaustive\] repeats the one at line 9" "$base[algorithm   exhaustive]
+"
+# --- grids that expand beyond SB_CONFIG_MAX_RUNS (an OOM kill before the limit)
+check too_many_runs "c.ini: the config expands to more than 1000000 runs" "${base/name = t/name = t
+repetitions = 100000}
+[dataset e]
+family = fourier
+n = 4
+k = 1
+instances = 100000
+"
+check too_many_instances "c.ini:5: \[dataset d\] expands to more than 1000000 dataset instances" "${base/k = 3/k = 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11
+instances = 100000}"
+# --- not a text config
+printf '[experiment]\nname = t\0\nbudgets = 64\n' > "$TMP/nul.ini"
+expect_fail nul_byte "nul.ini: contains a NUL byte" "$SB" run "$TMP/nul.ini" --out "$TMP/out-nul"
+expect_fail config_is_directory "$TMP: cannot read: is a directory" "$SB" run "$TMP" --out "$TMP/out-dir"
+[ -e "$TMP/out-nul" ] || [ -e "$TMP/out-dir" ] && fail "wrote results for an unreadable config" || ok "no results for unreadable configs"
+# --- missing dataset files: only with a file-backed family (npz, trace)
+fam=$("$SB" list 2>/dev/null | grep -Eo '^ *(npz|trace)\b' | head -1 | tr -d ' ' || true)
+if [ -n "$fam" ]; then
+  check missing_dataset_file "c.ini:7: path 'nope/\*.$fam' matches no file" "${base/family = fourier
+n = 6
+k = 3/family = $fam
+path = nope/*.$fam}"
+else
+  echo "skip - missing_dataset_file: no file-backed dataset family (npz/trace) in this build yet"
+fi
+finish

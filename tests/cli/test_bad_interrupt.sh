@@ -1,0 +1,81 @@
+#!/usr/bin/env bash
+# Interrupted sweeps and crashing workers.
+#  - SIGINT to the whole process group (as Ctrl-C does) mid-sweep: exit 130,
+#    the finished per-run JSONs are valid, runs.csv is complete (one row per
+#    finished run) and parses, no temporary files; a rerun resumes and finishes.
+#  - A worker killed by SIGSEGV / SIGKILL: a failed row "worker crashed: ...",
+#    and the sweep goes on.
+# No timing assumptions beyond "a run takes long enough to be seen": the test
+# waits (up to 120 s) for the first result or worker, then signals.
+source "$(dirname "$0")/lib.sh"
+source "$(dirname "$0")/bad_lib.sh"
+# ~0.5-2 s per run (exhaustive on 2^21 masks), 8 runs
+cat > "$TMP/c.ini" <<'INI'
+[experiment]
+name = intr
+budgets = 2097152
+heldout = 100
+[dataset d]
+family = fourier
+n = 21
+k = 5
+instances = 8
+[algorithm exhaustive]
+INI
+wait_for() { # CONDITION-COMMAND...: poll every 0.1 s for up to 120 s
+  for _ in $(seq 1200); do "$@" && return 0; sleep 0.1; done
+  return 1
+}
+has_result() { compgen -G "$1/runs/*.json" >/dev/null; }
+
+# --- SIGINT to the process group
+setsid "$SB" run "$TMP/c.ini" --out "$TMP/a" --jobs 2 --threads 1 --quiet >"$TMP/a.out" 2>"$TMP/a.err" &
+pid=$!
+if wait_for has_result "$TMP/a"; then
+  kill -INT -- "-$pid" 2>/dev/null || kill -INT "$pid"
+  wait "$pid"; rc=$?
+  [ "$rc" -eq 130 ] && ok "sigint: exit 130" || fail "sigint: exit $rc: $(cat "$TMP/a.err")"
+  grep -Eq "interrupted: [0-9]+ of 8 runs finished and kept in" "$TMP/a.err" && ok "sigint: message" || fail "sigint: message: $(cat "$TMP/a.err")"
+  n=$(ls "$TMP/a/runs" | grep -c '\.json$' || true)
+  [ "$n" -ge 1 ] && [ "$n" -lt 8 ] && ok "sigint: $n of 8 runs kept" || fail "sigint: $n runs kept (expected 1..7)"
+  out=$(results_valid "$TMP/a" "all(r['status'] == 'ok' for r in rows)" 2>&1) && ok "sigint: runs.csv complete and valid ($out)" || fail "sigint: $out"
+  no_partial "$TMP/a" && ok "sigint: no temp files" || fail "sigint: temp files left"
+  "$SB" run "$TMP/c.ini" --out "$TMP/a" --jobs 2 --threads 1 >"$TMP/b.out" 2>"$TMP/b.err" && ok "sigint: rerun exits 0" || fail "sigint: rerun: $(cat "$TMP/b.err")"
+  grep -q "$n of 8 runs already done" "$TMP/b.err" && ok "sigint: rerun resumes ($n done)" || fail "sigint: rerun did not resume: $(cat "$TMP/b.err")"
+  out=$(results_valid "$TMP/a" "len(rows) == 8" "all(r['status'] == 'ok' for r in rows)" 2>&1) && ok "sigint: rerun completes the sweep" || fail "sigint: after rerun: $out"
+else
+  kill -KILL -- "-$pid" 2>/dev/null; wait "$pid"
+  fail "sigint: no result appeared within 120 s: $(cat "$TMP/a.err")"
+fi
+
+# --- crashing workers (SIGSEGV, then SIGKILL as from the OOM killer)
+for sig in SEGV KILL; do
+  d="$TMP/crash-$sig"
+  "$SB" run "$TMP/c.ini" --out "$d" --jobs 1 --threads 1 --quiet >"$d.out" 2>"$d.err" &
+  pid=$!
+  killed=0
+  for _ in $(seq 1200); do
+    child=$(pgrep -P "$pid" | head -1 || true)
+    if [ -n "$child" ]; then
+      # seen within 0.1 s of its start; let it get into its run (>= 0.5 s long)
+      sleep 0.2
+      if grep -q '^State:.*[RSD]' "/proc/$child/status" 2>/dev/null && kill "-$sig" "$child" 2>/dev/null; then
+        killed=1; break
+      fi
+    fi
+    kill -0 "$pid" 2>/dev/null || break
+    sleep 0.1
+  done
+  wait "$pid"; rc=$?
+  if [ "$killed" -ne 1 ]; then fail "crash-$sig: never saw a worker"; continue; fi
+  [ "$rc" -eq 0 ] && ok "crash-$sig: sweep finishes (exit 0)" || fail "crash-$sig: exit $rc: $(cat "$d.err")"
+  # (under AddressSanitizer a SEGV is caught and the worker exits with status 1)
+  [ "$sig" = SEGV ] && want="worker (crashed: Segmentation fault|exited with status 1 without a result)" \
+                    || want="worker crashed: Killed"
+  out=$(results_valid "$d" "len(rows) == 8" \
+        "sum(r['status'] == 'failed' and re.fullmatch('$want', r['message']) is not None for r in rows) == 1" \
+        "sum(r['status'] == 'ok' for r in rows) == 7" 2>&1) \
+    && ok "crash-$sig: one failed row '$want', 7 ok" || fail "crash-$sig: $out"
+  no_partial "$d" && ok "crash-$sig: no temp files" || fail "crash-$sig: temp files left"
+done
+finish
