@@ -87,6 +87,18 @@ static const sb_spectrum *as_fourier(const sb_spectrum *s, sb_spectrum **owned, 
   return *owned;
 }
 
+/* Σ_k (F(k) - G(k))² over the union of both supports (same basis). */
+static double dist_sq(const sb_spectrum *F, const sb_spectrum *G) {
+  double num = 0;
+  for (size_t i = 0; i < F->count; i++) {
+    double d = F->values[i] - sb_spectrum_get(G, sb_spectrum_key(F, i));
+    num += d * d;
+  }
+  for (size_t i = 0; i < G->count; i++)
+    if (sb_spectrum_find(F, sb_spectrum_key(G, i)) < 0) num += G->values[i] * G->values[i];
+  return num;
+}
+
 int sb_r2_parseval(const sb_spectrum *truth, const sb_spectrum *surrogate, double *r2,
                    sb_error *err) {
   sb_spectrum *tmp_t, *tmp_g;
@@ -97,13 +109,7 @@ int sb_r2_parseval(const sb_spectrum *truth, const sb_spectrum *surrogate, doubl
     sb_spectrum_free(tmp_t);
     return err ? err->code : SB_EINVAL;
   }
-  double num = 0;
-  for (size_t i = 0; i < F->count; i++) {
-    double d = F->values[i] - sb_spectrum_get(G, sb_spectrum_key(F, i));
-    num += d * d;
-  }
-  for (size_t i = 0; i < G->count; i++)
-    if (sb_spectrum_find(F, sb_spectrum_key(G, i)) < 0) num += G->values[i] * G->values[i];
+  double num = dist_sq(F, G);
   double den = sb_spectrum_energy(F, 0);
   *r2 = den > 0 ? 1.0 - num / den : NAN;
   sb_spectrum_free(tmp_t);
@@ -135,13 +141,7 @@ int sb_recovery_compute(const sb_spectrum *truth, const sb_spectrum *surrogate, 
     if (!sb_mask_is_empty(sb_spectrum_key(G, i), G->words) && fabs(G->values[i]) > tol) ng++;
   out->precision = ng ? (double)both / (double)ng : NAN;
   out->recall = nf ? (double)both / (double)nf : NAN;
-  double num = 0, den = sb_spectrum_energy(F, 1);
-  for (size_t i = 0; i < F->count; i++) {
-    double d = F->values[i] - sb_spectrum_get(G, sb_spectrum_key(F, i));
-    num += d * d;
-  }
-  for (size_t i = 0; i < G->count; i++)
-    if (sb_spectrum_find(F, sb_spectrum_key(G, i)) < 0) num += G->values[i] * G->values[i];
+  double num = dist_sq(F, G), den = sb_spectrum_energy(F, 1);
   out->rel_error = den > 0 ? sqrt(num / den) : NAN;
   sb_spectrum_free(tmp_t);
   sb_spectrum_free(tmp_g);
