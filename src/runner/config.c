@@ -8,6 +8,9 @@
 #include "runner/config.h"
 
 #include <glob.h>
+#include <unistd.h>
+#include <sys/wait.h>
+#include <errno.h>
 #include <ini.h>
 #include <libgen.h>
 #include <stdio.h>
@@ -397,6 +400,55 @@ void sb_config_free(sb_config *c) {
   free(c);
 }
 
+/* Open a stored data file once to validate it, in a short-lived child process.
+ * Opening computes the exact spectrum with an OpenMP FWHT; libgomp's thread pool
+ * does not survive fork(), so the runner's parent must never start it, or every
+ * worker it forks later would hang on its first parallel region. */
+static int probe_file(const sb_dataset_family *fam, const char *path, sb_error *err) {
+  int fds[2];
+  if (pipe(fds) != 0) return sb_error_set(err, SB_EIO, "%s: pipe failed: %s", path, strerror(errno));
+  fflush(NULL);
+  pid_t pid = fork();
+  if (pid < 0) {
+    close(fds[0]);
+    close(fds[1]);
+    return sb_error_set(err, SB_EIO, "%s: fork failed: %s", path, strerror(errno));
+  }
+  if (pid == 0) {
+    close(fds[0]);
+    sb_dataset *d = NULL;
+    sb_error e = {0};
+    int rc = fam->open(NULL, path, &d, &e);
+    if (rc != SB_OK) {
+      size_t len = strlen(e.msg);
+      if (write(fds[1], e.msg, len) < 0) rc = SB_EIO;
+    }
+    sb_dataset_free(d);
+    close(fds[1]);
+    _exit(rc == SB_OK ? 0 : 1);
+  }
+  close(fds[1]);
+  char msg[sizeof err->msg];
+  size_t got = 0;
+  ssize_t r;
+  while (got < sizeof msg - 1 && (r = read(fds[0], msg + got, sizeof msg - 1 - got)) != 0) {
+    if (r < 0) {
+      if (errno == EINTR) continue;
+      break;
+    }
+    got += (size_t)r;
+  }
+  msg[got] = '\0';
+  close(fds[0]);
+  int status = 0;
+  while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+  }
+  if (WIFEXITED(status) && WEXITSTATUS(status) == 0) return SB_OK;
+  if (!got) snprintf(msg, sizeof msg, "%s: could not be opened (reader %s)", path,
+                     WIFSIGNALED(status) ? "crashed" : "failed");
+  return sb_error_set(err, SB_EFORMAT, "%s", msg);
+}
+
 static int expand_dataset(const section *s, const char *label, const char *path,
                           const char *cfgdir, uint64_t master, ds_point **pts, size_t *npts,
                           sb_error *err) {
@@ -453,13 +505,11 @@ static int expand_dataset(const section *s, const char *label, const char *path,
          * results), not one failed row per run: open each stored file once here.
          * Only families that read a file (a live model is never started here). */
         if (!strcmp(fam->name, "npz") || !strcmp(fam->name, "trace")) {
-          sb_dataset *probe = NULL;
           sb_error e2 = {0};
-          if (fam->open(NULL, gl.gl_pathv[i], &probe, &e2) != SB_OK) {
+          if (probe_file(fam, gl.gl_pathv[i], &e2) != SB_OK) {
             rc = sb_error_set(err, SB_EINVAL, "%s: %s", where, e2.msg);
             break;
           }
-          sb_dataset_free(probe);
         }
         ds_point *np = grow(*pts, *npts, sizeof *np);
         if (!np) {
