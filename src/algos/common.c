@@ -118,6 +118,36 @@ gsl_matrix *sb_fourier_features(const sb_masks *masks, const sb_masks *sets) {
   return X;
 }
 
+int sb_character_regression(size_t n, long degree, const sb_masks *masks, const double *values,
+                            const char *what, sb_masks **sets, gsl_matrix **X, gsl_vector **y,
+                            sb_error *err) {
+  *sets = sb_masks_alloc(n, 0);
+  *X = NULL;
+  *y = NULL;
+  if (!*sets) return sb_error_set(err, SB_ENOMEM, "%s: out of memory", what);
+  int rc = sb_enumerate_sets_upto(n, degree, *sets, err);
+  if (rc) {
+    sb_error_prefix(err, "%s", what);
+  } else {
+    *X = sb_fourier_features(masks, *sets);
+    *y = gsl_vector_alloc(masks->count ? masks->count : 1);
+    if (!*X || !*y)
+      rc = sb_error_set(err, SB_ENOMEM, "%s: out of memory (%zu x %zu design)", what,
+                        masks->count, (*sets)->count);
+  }
+  if (rc) {
+    sb_masks_free(*sets);
+    if (*X) gsl_matrix_free(*X);
+    if (*y) gsl_vector_free(*y);
+    *sets = NULL;
+    *X = NULL;
+    *y = NULL;
+    return rc;
+  }
+  for (size_t i = 0; i < masks->count; i++) gsl_vector_set(*y, i, values[i]);
+  return SB_OK;
+}
+
 gsl_matrix *sb_mobius_features(const sb_masks *masks, const sb_masks *sets) {
   gsl_matrix *X = gsl_matrix_alloc(masks->count, sets->count ? sets->count : 1);
   if (!X) return NULL;

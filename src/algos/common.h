@@ -26,6 +26,12 @@ double sb_count_sets_upto(size_t n, long order);
 int sb_enumerate_sets_upto(size_t n, long order, sb_masks *sets, sb_error *err);
 /* Design matrix of Fourier characters: X[i][j] = (-1)^{|set_j ∩ mask_i|}. */
 gsl_matrix *sb_fourier_features(const sb_masks *masks, const sb_masks *sets);
+/* Regression inputs on Fourier characters of degree 1..degree: the set list, the
+ * design X (masks × sets) and the response y.  On failure everything is freed and
+ * the message is prefixed with `what`. */
+int sb_character_regression(size_t n, long degree, const sb_masks *masks, const double *values,
+                            const char *what, sb_masks **sets, gsl_matrix **X, gsl_vector **y,
+                            sb_error *err);
 /* Design matrix of Möbius (AND) features: X[i][j] = [set_j ⊆ mask_i]. */
 gsl_matrix *sb_mobius_features(const sb_masks *masks, const sb_masks *sets);
 

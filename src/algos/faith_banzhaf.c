@@ -51,21 +51,18 @@ static int fb_design(const sb_algo_ctx *ctx, sb_masks **masks, void **state, sb_
 
 static int fb_fit_order(const sb_algo_ctx *ctx, long order, const sb_masks *masks,
                         const double *values, sb_fit *out, sb_error *err) {
-  sb_masks *sets = sb_masks_alloc(ctx->n, 0);
-  if (!sets) return sb_error_set(err, SB_ENOMEM, "faith-banzhaf: out of memory");
-  int rc = sb_enumerate_sets_upto(ctx->n, order, sets, err);
-  if (rc) {
-    sb_masks_free(sets);
-    return rc;
-  }
+  sb_masks *sets;
+  gsl_matrix *X;
+  gsl_vector *y;
+  int rc = sb_character_regression(ctx->n, order, masks, values, "faith-banzhaf", &sets, &X, &y,
+                                   err);
+  if (rc) return rc;
   size_t m = masks->count, p = sets->count;
-  gsl_matrix *X = sb_fourier_features(masks, sets);
-  gsl_vector *beta = gsl_vector_calloc(p), *y = gsl_vector_alloc(m);
-  if (!X || !beta || !y) {
-    rc = sb_error_set(err, SB_ENOMEM, "faith-banzhaf: out of memory (%zu x %zu design)", m, p);
+  gsl_vector *beta = gsl_vector_calloc(p);
+  if (!beta) {
+    rc = sb_error_set(err, SB_ENOMEM, "faith-banzhaf: out of memory");
     goto done;
   }
-  for (size_t i = 0; i < m; i++) gsl_vector_set(y, i, values[i]);
   const char *as = sb_params_str(ctx->params, "alpha");
   double alpha = 0, b0 = 0;
   if (!strcmp(as, "auto") && m < 2 * (p + 1)) {

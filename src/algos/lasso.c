@@ -53,22 +53,18 @@ static int lasso_design(const sb_algo_ctx *ctx, sb_masks **masks, void **state, 
 static int lasso_fit(const sb_algo_ctx *ctx, void *state, const sb_masks *masks,
                      const double *values, sb_fit *out, sb_error *err) {
   long d = sb_params_int(ctx->params, "degree");
-  sb_masks *sets = sb_masks_alloc(ctx->n, 0);
-  if (!sets) return sb_error_set(err, SB_ENOMEM, "lasso: out of memory");
-  int rc = sb_enumerate_sets_upto(ctx->n, d, sets, err);
-  if (rc) {
-    sb_masks_free(sets);
-    return rc;
-  }
+  sb_masks *sets;
+  gsl_matrix *X;
+  gsl_vector *y;
+  int rc = sb_character_regression(ctx->n, d, masks, values, "lasso", &sets, &X, &y, err);
+  if (rc) return rc;
   size_t m = masks->count, p = sets->count;
-  gsl_matrix *X = sb_fourier_features(masks, sets);
-  gsl_vector *beta = gsl_vector_calloc(p), *y = gsl_vector_alloc(m);
+  gsl_vector *beta = gsl_vector_calloc(p);
   uint64_t *empty = calloc(masks->words, sizeof *empty);
-  if (!X || !beta || !y || !empty) {
-    rc = sb_error_set(err, SB_ENOMEM, "lasso: out of memory (%zu x %zu design)", m, p);
+  if (!beta || !empty) {
+    rc = sb_error_set(err, SB_ENOMEM, "lasso: out of memory");
     goto done;
   }
-  for (size_t i = 0; i < m; i++) gsl_vector_set(y, i, values[i]);
   sb_lasso_opts opts = {1, NULL, 0, 0};
   size_t folds = (size_t)sb_params_int(ctx->params, "folds");
   size_t nl = (size_t)sb_params_int(ctx->params, "n_lambda");
