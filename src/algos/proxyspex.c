@@ -54,6 +54,8 @@ static const sb_param_def ps_params[] = {
     {"parallel", SB_PARAM_ENUM, "auto", "auto|folds|xgb",
      "CV runs side by side (one XGBoost thread each) or one at a time on all threads"},
     {"xgb_lambda", SB_PARAM_DOUBLE, "1", NULL, "XGBoost L2 penalty on leaf weights"},
+    {"min_child_weight", SB_PARAM_DOUBLE, "1", NULL,
+     "smallest number of training rows in a child (XGBoost's min_child_weight)"},
     {"backend", SB_PARAM_ENUM, "xgboost", "xgboost|native",
      "boosted trees from the XGBoost C API, or the built-in binary-feature booster"},
     {"tree_method", SB_PARAM_ENUM, "hist", "hist|exact|approx", "XGBoost tree_method"},
@@ -162,6 +164,8 @@ static int ps_check(const sb_algo_ctx *ctx, sb_error *err) {
     return sb_error_set(err, SB_EINVAL, "proxyspex: xgb_threads must be >= 0");
   if (!(sb_params_double(ctx->params, "xgb_lambda") >= 0))
     return sb_error_set(err, SB_EINVAL, "proxyspex: xgb_lambda must be >= 0");
+  if (!(sb_params_double(ctx->params, "min_child_weight") >= 0))
+    return sb_error_set(err, SB_EINVAL, "proxyspex: min_child_weight must be >= 0");
   size_t need = min_budget(folds);
   if (ctx->budget < need)
     return sb_error_set(err, SB_ESKIP,
@@ -281,7 +285,8 @@ static int cv_task(const ps_cv *cv, size_t di, size_t ri, size_t f, sb_error *er
     if (i < lo || i >= hi) train[k++] = cv->perm[i];
   for (size_t i = 0; i < mt; i++) yt[i] = cv->y[cv->perm[lo + i]];
   if (cv->native) {
-    sb_gbdt_params gp = {(int)cv->g->depth[di], cv->g->rate[ri], cv->base.lambda, 1.0};
+    sb_gbdt_params gp = {(int)cv->g->depth[di], cv->g->rate[ri], cv->base.lambda,
+                          cv->base.min_child_weight};
     sb_gbdt *gb = NULL;
     if ((rc = sb_gbdt_alloc(cv->masks, train, k, cv->y, &gp, &gb, err))) goto done;
     memset(pred, 0, mt * sizeof *pred);
@@ -420,6 +425,7 @@ static int ps_fit(const sb_algo_ctx *ctx, void *state, const sb_masks *masks,
   sb_xgb_params_default(&xp);
   xp.seed = sb_seed_sub(ctx->seed, "proxyspex-xgb", 0);
   xp.lambda = sb_params_double(P, "xgb_lambda");
+  xp.min_child_weight = sb_params_double(P, "min_child_weight");
   xp.max_bin = 2; /* binary features: two bins are exact */
   xp.tree_method = sb_params_str(P, "tree_method");
 
@@ -471,7 +477,7 @@ static int ps_fit(const sb_algo_ctx *ctx, void *state, const sb_masks *masks,
   xp.max_depth = (int)g.depth[bd];
   xp.eta = g.rate[br];
   if (native) {
-    sb_gbdt_params gp = {xp.max_depth, xp.eta, xp.lambda, 1.0};
+    sb_gbdt_params gp = {xp.max_depth, xp.eta, xp.lambda, xp.min_child_weight};
     if ((rc = sb_gbdt_alloc(masks, NULL, 0, values, &gp, &gb, err)) ||
         (rc = sb_gbdt_boost_to(gb, (int)g.trees[bt], err)))
       goto done;

@@ -3,10 +3,9 @@
  * heaps: node k splits on feat[k] (−1 = leaf), its x_j = 0 child is 2k+1 and its
  * x_j = 1 child 2k+2.  Growth is level by level; a node's histogram (Σ gradient
  * and count of rows with x_j = 1, for every j) is built for the smaller child
- * only — the larger is parent minus smaller.  Gradient sums run over a dense
- * 0/1 float copy of the training rows (a vectorisable loop, float accumulation);
- * counts are exact, by popcount of per-feature row bitsets against the node's
- * row bitset.
+ * only — the larger is parent minus smaller.  Histograms come from the packed
+ * training rows through proxyspex/gbdt_hist.h (double sums in row order, the
+ * same bits from every kernel; AVX-512 / AVX2 / scalar picked at run time).
  * The Fourier transform walks each heap with the path on a stack and expands
  * every leaf with sb_tree_fourier_add_leaf (the §5 recursion, unrolled). */
 #include "proxyspex/gbdt.h"
@@ -16,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "proxyspex/gbdt_hist.h"
 #include "proxyspex/tree_fourier.h"
 
 #define GBDT_MAX_DEPTH SB_GBDT_MAX_DEPTH
@@ -30,11 +30,9 @@ struct sb_gbdt {
   double base;            /* base score: mean label */
   double *pred, *grad;    /* per training row */
   size_t *idx, *tmp;      /* row order partitioned by node; scratch */
-  float *xf;              /* m × n dense 0/1 copy of the training rows */
-  uint64_t *cols;         /* n × mw: bit r of feature j's row set */
-  uint64_t *nb;           /* mw: row bitset of the node being counted */
-  float *gf;              /* float histogram scratch (n) */
-  size_t mw;              /* words per row bitset */
+  uint64_t *xb;           /* m × rw: training row i's mask at xb + i·rw */
+  size_t rw;              /* words per mask */
+  sb_gbdt_hist_fn hist;   /* histogram kernel (gbdt_hist.h) */
   int ntrees, cap;        /* trees built / allocated */
   size_t npt;             /* nodes per tree: 2^(depth+1) − 1 */
   int *feat;              /* [tree*npt + k]: split feature or −1 */
@@ -50,7 +48,7 @@ struct sb_gbdt {
 void sb_gbdt_free(sb_gbdt *g) {
   if (!g) return;
   free(g->rows), free(g->pred), free(g->grad), free(g->idx), free(g->tmp);
-  free(g->xf), free(g->cols), free(g->nb), free(g->gf);
+  free(g->xb);
   free(g->feat), free(g->val);
   for (int b = 0; b < 2; b++) {
     free(g->hg[b]), free(g->hc[b]), free(g->lo[b]), free(g->hi[b]), free(g->gs[b]);
@@ -83,13 +81,10 @@ int sb_gbdt_alloc(const sb_masks *masks, const size_t *rows, size_t nrows, const
   g->grad = malloc(m * sizeof *g->grad);
   g->idx = malloc(m * sizeof *g->idx);
   g->tmp = malloc(m * sizeof *g->tmp);
-  g->mw = (m + 63) / 64;
-  g->xf = malloc(m * n * sizeof *g->xf);
-  g->cols = calloc(n * g->mw, sizeof *g->cols);
-  g->nb = malloc(g->mw * sizeof *g->nb);
-  g->gf = malloc(n * sizeof *g->gf);
-  int ok = g->rows && g->pred && g->grad && g->idx && g->tmp && g->xf && g->cols && g->nb &&
-           g->gf;
+  g->rw = masks->words;
+  g->xb = malloc(m * g->rw * sizeof *g->xb);
+  g->hist = sb_gbdt_hist_kernel("auto");
+  int ok = g->rows && g->pred && g->grad && g->idx && g->tmp && g->xb;
   for (int b = 0; b < 2 && ok; b++) {
     g->hg[b] = malloc(width * n * sizeof *g->hg[b]);
     g->hc[b] = malloc(width * n * sizeof *g->hc[b]);
@@ -109,15 +104,8 @@ int sb_gbdt_alloc(const sb_masks *masks, const size_t *rows, size_t nrows, const
     s += y[g->rows[i]];
   }
   g->base = s / (double)m;
-  for (size_t i = 0; i < m; i++) {
-    const uint64_t *x = sb_masks_at(masks, g->rows[i]);
-    float *row = g->xf + i * n;
-    for (size_t j = 0; j < n; j++) {
-      int b = sb_mask_get(x, j);
-      row[j] = (float)b;
-      if (b) g->cols[j * g->mw + i / 64] |= (uint64_t)1 << (i % 64);
-    }
-  }
+  for (size_t i = 0; i < m; i++)
+    memcpy(g->xb + i * g->rw, sb_masks_at(masks, g->rows[i]), g->rw * sizeof *g->xb);
   for (size_t i = 0; i < m; i++) g->pred[i] = g->base;
   *out = g;
   return SB_OK;
@@ -127,51 +115,9 @@ int sb_gbdt_rounds(const sb_gbdt *g) { return g->ntrees; }
 
 /* ---- one tree ------------------------------------------------------------ */
 
-/* The two hot loops are compiled twice (AVX2 / POPCNT and baseline x86-64) and
- * picked at load time by GCC's function multiversioning, so the library still
- * runs on any x86-64 while using the vector units where they exist. */
-#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
-#define GBDT_CLONES_VEC __attribute__((target_clones("avx2", "default")))
-#define GBDT_CLONES_POPCNT __attribute__((target_clones("popcnt", "default")))
-#else
-#define GBDT_CLONES_VEC
-#define GBDT_CLONES_POPCNT
-#endif
-
-/* gf[j] += g_r · x_r[j] over the rows idx[lo, hi); marks the rows in nb. */
-GBDT_CLONES_VEC
-static void hist_grad(const float *restrict xf, const double *restrict grad,
-                      const size_t *restrict idx, size_t lo, size_t hi, size_t n,
-                      float *restrict gf, uint64_t *restrict nb) {
-  for (size_t a = lo; a < hi; a++) {
-    size_t r = idx[a];
-    const float *restrict x = xf + r * n;
-    const float gr = (float)grad[r];
-    for (size_t j = 0; j < n; j++) gf[j] += gr * x[j];
-    nb[r / 64] |= (uint64_t)1 << (r % 64);
-  }
-}
-
-/* C[j] = |rows of feature j ∩ node rows|. */
-GBDT_CLONES_POPCNT
-static void hist_count(const uint64_t *restrict cols, const uint64_t *restrict nb, size_t mw,
-                       size_t n, uint32_t *restrict C) {
-  for (size_t j = 0; j < n; j++) {
-    const uint64_t *c = cols + j * mw;
-    uint64_t cnt = 0;
-    for (size_t w = 0; w < mw; w++) cnt += (uint64_t)__builtin_popcountll(c[w] & nb[w]);
-    C[j] = (uint32_t)cnt;
-  }
-}
-
 /* Histogram of idx[lo, hi) into (G, C) of length n. */
 static void build_hist(const sb_gbdt *g, size_t lo, size_t hi, double *G, uint32_t *C) {
-  const size_t n = g->n;
-  memset(g->gf, 0, n * sizeof *g->gf);
-  memset(g->nb, 0, g->mw * sizeof *g->nb);
-  hist_grad(g->xf, g->grad, g->idx, lo, hi, n, g->gf, g->nb);
-  hist_count(g->cols, g->nb, g->mw, n, C);
-  for (size_t j = 0; j < n; j++) G[j] = (double)g->gf[j];
+  g->hist(g->xb, g->rw, g->grad, g->idx, lo, hi, g->n, G, C);
 }
 
 static double score(double G, double H, double lambda) { return G * G / (H + lambda); }
@@ -223,7 +169,7 @@ static int grow_tree(sb_gbdt *g, int *feat, double *val) {
       size_t z = lo, t = 0;
       for (size_t a = lo; a < hi; a++) {
         size_t r = g->idx[a];
-        if (sb_mask_get(sb_masks_at(g->masks, g->rows[r]), (size_t)best))
+        if (sb_mask_get(g->xb + r * g->rw, (size_t)best))
           g->tmp[t++] = r;
         else
           g->idx[z++] = r;

@@ -7,8 +7,9 @@
  * leaf value −η·G/(H+λ).  Binary features make the split search exact (one
  * candidate per feature).  Differences from XGBoost: base score = mean label
  * (XGBoost 1.7 uses 0.5), ties between equally good features go to the lowest
- * index.  Rows are packed masks, histograms are built from set bits only with
- * the sibling-subtraction trick, and there is no per-node framework overhead. */
+ * index.  Rows are packed masks, histograms come from proxyspex/gbdt_hist.h
+ * (double sums, vector kernels picked at run time) with the sibling-subtraction
+ * trick, and there is no per-node framework overhead. */
 #ifndef SB_PROXYSPEX_GBDT_H
 #define SB_PROXYSPEX_GBDT_H
 

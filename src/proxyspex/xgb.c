@@ -96,6 +96,7 @@ void sb_xgb_params_default(sb_xgb_params *p) {
   p->threads = 1;
   p->seed = 0;
   p->lambda = 1.0;
+  p->min_child_weight = 1.0;
   p->max_bin = 256;
   p->tree_method = "hist";
 }
@@ -112,7 +113,8 @@ static int set_param(BoosterHandle h, const char *k, const char *v, sb_error *er
 int sb_xgb_booster_alloc(const sb_xgb_data *train, const sb_xgb_params *p,
                          sb_xgb_booster **out, sb_error *err) {
   *out = NULL;
-  if (p->max_depth < 1 || !(p->eta > 0) || p->threads < 1 || p->max_bin < 2)
+  if (p->max_depth < 1 || !(p->eta > 0) || p->threads < 1 || p->max_bin < 2 ||
+      !(p->min_child_weight >= 0))
     return sb_error_set(err, SB_EINVAL,
                         "xgboost: bad parameters (max_depth=%d eta=%g threads=%d max_bin=%d)",
                         p->max_depth, p->eta, p->threads, p->max_bin);
@@ -124,12 +126,13 @@ int sb_xgb_booster_alloc(const sb_xgb_data *train, const sb_xgb_params *p,
     return xgb_fail(err, "XGBoosterCreate");
   }
   b->train = train;
-  char buf[5][48];
+  char buf[6][48];
   snprintf(buf[0], sizeof buf[0], "%d", p->max_depth);
   snprintf(buf[1], sizeof buf[1], "%.17g", p->eta);
   snprintf(buf[2], sizeof buf[2], "%d", p->threads);
   snprintf(buf[3], sizeof buf[3], "%u", (unsigned)(p->seed & 0x7fffffffu));
   snprintf(buf[4], sizeof buf[4], "%.17g", p->lambda);
+  snprintf(buf[5], sizeof buf[5], "%.17g", p->min_child_weight);
   char bins[24];
   snprintf(bins, sizeof bins, "%d", p->max_bin);
   int rc;
@@ -142,6 +145,7 @@ int sb_xgb_booster_alloc(const sb_xgb_data *train, const sb_xgb_params *p,
       (rc = set_param(b->h, "nthread", buf[2], err)) ||
       (rc = set_param(b->h, "seed", buf[3], err)) ||
       (rc = set_param(b->h, "lambda", buf[4], err)) ||
+      (rc = set_param(b->h, "min_child_weight", buf[5], err)) ||
       (rc = set_param(b->h, "max_bin", bins, err))) {
     sb_xgb_booster_free(b);
     return rc;

@@ -29,6 +29,7 @@ typedef struct sb_xgb_params {
   int threads;       /* nthread (>= 1) */
   uint64_t seed;     /* XGBoost "seed" (reduced mod 2^31) */
   double lambda;     /* L2 on leaf weights (XGBoost default 1) */
+  double min_child_weight; /* hessian (= rows here) per child (XGBoost default 1) */
   int max_bin;       /* histogram bins (>= 2; binary features need 2) */
   const char *tree_method; /* "hist" (default), "exact" or "approx" */
 } sb_xgb_params;

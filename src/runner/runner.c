@@ -286,22 +286,36 @@ int sb_runner_run(const sb_config *c, const sb_runner_opts *o, sb_error *err) {
     size_t i = slot_run[slot];
     if (WIFSIGNALED(status)) remove_worker_temps(outdir, &c->runs[i]);
     result_path(outdir, &c->runs[i], path, sizeof path);
-    results[i] = load_result(path, &c->runs[i]);
+    /* Only a worker that exited 0 wrote this run's file; after any other end the
+     * file on disk (if any) is an earlier run's (--force) and must not be reported
+     * as this one's. */
+    int wrote = WIFEXITED(status) && WEXITSTATUS(status) == 0;
+    results[i] = wrote ? load_result(path, &c->runs[i]) : NULL;
     if (!results[i] && !interrupted) {
-      /* the worker died before writing: record a failed row */
+      /* a failed row: on disk if nothing is there, else in memory only, so an
+       * earlier result is never overwritten by a failure */
       json_t *j = json_object();
       add_definition(j, &c->runs[i]);
-      char msg[256];
+      char msg[512];
+      struct stat st;
+      int old = stat(path, &st) == 0;
       if (WIFSIGNALED(status))
         snprintf(msg, sizeof msg, "worker crashed: %s", strsignal(WTERMSIG(status)));
+      else if (wrote)
+        snprintf(msg, sizeof msg, "worker exited without a readable result in %s", path);
+      else if (WEXITSTATUS(status) == 4)
+        snprintf(msg, sizeof msg, "worker could not write its result %s", path);
       else
         snprintf(msg, sizeof msg, "worker exited with status %d without a result",
                  WEXITSTATUS(status));
+      if (old && !wrote)
+        snprintf(msg + strlen(msg), sizeof msg - strlen(msg),
+                 " (an earlier result is left in that file and not reported)");
       json_object_set_new(j, "status", json_string("failed"));
       json_object_set_new(j, "message", json_string(msg));
       sb_error e2;
-      if (sb_json_write_atomic(j, path, &e2) == SB_OK) results[i] = j;
-      else json_decref(j);
+      if (!old) sb_json_write_atomic(j, path, &e2); /* best effort; the row is kept anyway */
+      results[i] = j;
     }
     if (results[i]) done++;
     progress(done, c->n_runs, t0, tty);

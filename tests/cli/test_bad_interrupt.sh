@@ -49,10 +49,12 @@ else
 fi
 
 # --- crashing workers (SIGSEGV, then SIGKILL as from the OOM killer)
-for sig in SEGV KILL; do
-  d="$TMP/crash-$sig"
-  "$SB" run "$TMP/c.ini" --out "$d" --jobs 1 --threads 1 --quiet >"$d.out" 2>"$d.err" &
-  pid=$!
+# kill_a_worker SIG DIR [ARGS]: run the sweep into DIR, send SIG to its first
+# worker once that is running; sets rc (exit status) and killed (1 if signalled).
+kill_a_worker() {
+  local sig=$1 d=$2; shift 2
+  "$SB" run "$TMP/c.ini" --out "$d" --jobs 1 --threads 1 --quiet "$@" >"$d.out" 2>"$d.err" &
+  local pid=$! child
   killed=0
   for _ in $(seq 1200); do
     child=$(pgrep -P "$pid" | head -1 || true)
@@ -67,6 +69,10 @@ for sig in SEGV KILL; do
     sleep 0.1
   done
   wait "$pid"; rc=$?
+}
+for sig in SEGV KILL; do
+  d="$TMP/crash-$sig"
+  kill_a_worker "$sig" "$d"
   if [ "$killed" -ne 1 ]; then fail "crash-$sig: never saw a worker"; continue; fi
   [ "$rc" -eq 0 ] && ok "crash-$sig: sweep finishes (exit 0)" || fail "crash-$sig: exit $rc: $(cat "$d.err")"
   # (under AddressSanitizer a SEGV is caught and the worker exits with status 1)
@@ -78,4 +84,21 @@ for sig in SEGV KILL; do
     && ok "crash-$sig: one failed row '$want', 7 ok" || fail "crash-$sig: $out"
   no_partial "$d" && ok "crash-$sig: no temp files" || fail "crash-$sig: temp files left"
 done
+
+# --- a worker killed during a --force rerun: its run's earlier file stays on disk
+#     untouched, and the report shows the crash, not the earlier file's numbers.
+d="$TMP/crash-KILL"
+if [ -d "$d/runs" ]; then
+  (cd "$d/runs" && md5sum *.json) > "$TMP/force-before.md5"
+  kill_a_worker KILL "$d" --force
+  [ "$killed" -eq 1 ] && [ "$rc" -eq 0 ] && ok "force-crash: sweep finishes" || fail "force-crash: killed=$killed rc=$rc: $(cat "$d.err")"
+  want="worker crashed: Killed \\(an earlier result is left in that file and not reported\\)"
+  out=$(results_valid "$d" "len(rows) == 8" \
+        "sum(r['status'] == 'failed' and re.fullmatch('$want', r['message']) is not None for r in rows) == 1" \
+        "sum(r['status'] == 'ok' for r in rows) == 7" 2>&1) \
+    && ok "force-crash: the killed run is a failed row, 7 ok" || fail "force-crash: $out"
+  # exactly one per-run file is unchanged (the killed run's); the others were rewritten
+  same=$(cd "$d/runs" && md5sum -c "$TMP/force-before.md5" 2>/dev/null | grep -c ': OK$' || true)
+  [ "$same" -eq 1 ] && ok "force-crash: the killed run's earlier file kept" || fail "force-crash: $same files unchanged (expected 1)"
+fi
 finish

@@ -101,6 +101,32 @@ static void test_skip_and_errors(void **state) {
   assert_int_equal(o.rc, SB_EINVAL);
   run(SPEC, "proxyspex:backend=native,depths=13", 100, 1, 1, &o);
   assert_int_equal(o.rc, SB_EINVAL);
+  run(SPEC, "proxyspex:min_child_weight=-1", 100, 1, 1, &o);
+  assert_int_equal(o.rc, SB_EINVAL);
+  assert_non_null(strstr(o.err.msg, "min_child_weight"));
+}
+
+/* min_child_weight reaches both backends: a child must hold more rows than the
+ * budget, so no tree splits and the proxy is the constant F(∅) alone. */
+static void test_min_child_weight(void **state) {
+  (void)state;
+  static const char *const algos[] = {
+      "proxyspex:min_child_weight=1000,trees=50,rates=0.1,depths=3",
+      "proxyspex:backend=native,min_child_weight=1000,trees=50,rates=0.1,depths=3"};
+  for (size_t i = 0; i < 2; i++) {
+    run_out o;
+    run(SPEC, algos[i], 200, 1, 1, &o);
+    assert_int_equal(o.rc, SB_OK);
+    assert_non_null(strstr(o.fit.info, "proxy_terms=1 "));
+    assert_true(o.r2 < 0.1);
+    sb_fit_clear(&o.fit);
+  }
+  run_out o; /* with the default it does split */
+  run(SPEC, "proxyspex:trees=50,rates=0.1,depths=3", 200, 1, 1, &o);
+  assert_int_equal(o.rc, SB_OK);
+  assert_null(strstr(o.fit.info, "proxy_terms=1 "));
+  assert_true(o.r2 > 0.5);
+  sb_fit_clear(&o.fit);
 }
 
 /* energy=1 and refit=none keep the whole proxy spectrum: on a function that the
@@ -120,6 +146,7 @@ int main(void) {
       cmocka_unit_test(test_learns_and_budget),
       cmocka_unit_test(test_deterministic),
       cmocka_unit_test(test_skip_and_errors),
+      cmocka_unit_test(test_min_child_weight),
       cmocka_unit_test(test_energy_full),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
