@@ -218,13 +218,10 @@ static const sb_param_def command_params[] = {
     {NULL, 0, NULL, NULL, NULL},
 };
 
-static int command_open(const sb_params *p, const char *path, sb_dataset **out, sb_error *err) {
-  (void)path;
-  *out = NULL;
+static int command_check(const sb_params *p, sb_error *err) {
   long n = sb_params_int(p, "n"), batch = sb_params_int(p, "batch");
   double st = sb_params_double(p, "start_timeout"), to = sb_params_double(p, "timeout");
-  const char *cmd = sb_params_str(p, "cmd"), *tp = sb_params_str(p, "trace");
-  const char *nm = sb_params_str(p, "name");
+  const char *cmd = sb_params_str(p, "cmd");
   if (n < 1 || n > SB_MAX_N)
     return sb_error_set(err, SB_EINVAL, "dataset command: n = %ld: expected 1..%d", n, SB_MAX_N);
   if (batch < 1) return sb_error_set(err, SB_EINVAL, "dataset command: batch = %ld: expected >= 1", batch);
@@ -232,6 +229,18 @@ static int command_open(const sb_params *p, const char *path, sb_dataset **out, 
     return sb_error_set(err, SB_EINVAL,
                         "dataset command: start_timeout must be >= 0 and timeout > 0 seconds");
   if (!cmd || !*cmd) return sb_error_set(err, SB_EINVAL, "dataset command: cmd is empty");
+  return SB_OK;
+}
+
+static int command_open(const sb_params *p, const char *path, sb_dataset **out, sb_error *err) {
+  (void)path;
+  *out = NULL;
+  long n = sb_params_int(p, "n"), batch = sb_params_int(p, "batch");
+  double st = sb_params_double(p, "start_timeout"), to = sb_params_double(p, "timeout");
+  const char *cmd = sb_params_str(p, "cmd"), *tp = sb_params_str(p, "trace");
+  const char *nm = sb_params_str(p, "name");
+  int rc0 = command_check(p, err);
+  if (rc0) return rc0;
   command_ctx *c = calloc(1, sizeof *c);
   if (!c) return sb_error_set(err, SB_ENOMEM, "out of memory");
   c->n = (size_t)n;
@@ -303,4 +312,5 @@ const sb_dataset_family sb_family_command = {
     command_params,
     0,
     command_open,
+    command_check,
 };

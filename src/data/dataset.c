@@ -63,8 +63,9 @@ int sb_dataset_eval(const sb_dataset *d, const sb_masks *masks, double *out, sb_
   return d->eval(d->ctx, masks->bits, masks->count, out, err);
 }
 
-int sb_dataset_open(const char *spec, sb_dataset **out, sb_error *err) {
-  *out = NULL;
+/* Split "family:rest" and find the family (errors list the families). */
+static int split_spec(const char *spec, const sb_dataset_family **f, const char **rest,
+                      sb_error *err) {
   char fam[64];
   const char *colon = strchr(spec, ':');
   size_t len = colon ? (size_t)(colon - spec) : strlen(spec);
@@ -73,8 +74,8 @@ int sb_dataset_open(const char *spec, sb_dataset **out, sb_error *err) {
                         spec);
   memcpy(fam, spec, len);
   fam[len] = '\0';
-  const sb_dataset_family *f = sb_dataset_family_find(fam);
-  if (!f) {
+  *f = sb_dataset_family_find(fam);
+  if (!*f) {
     char names[512] = "";
     size_t used = 0;
     for (size_t i = 0; sb_dataset_families[i]; i++) {
@@ -86,18 +87,41 @@ int sb_dataset_open(const char *spec, sb_dataset **out, sb_error *err) {
     return sb_error_set(err, SB_EINVAL, "dataset spec '%s': unknown family '%s' (available: %s)",
                         spec, fam, names);
   }
-  const char *rest = colon ? colon + 1 : "";
-  if (f->path_arg) {
-    if (!*rest)
-      return sb_error_set(err, SB_EINVAL, "dataset spec '%s': expected %s:PATH", spec, fam);
-    return f->open(NULL, rest, out, err);
-  }
+  *rest = colon ? colon + 1 : "";
+  if ((*f)->path_arg && !**rest)
+    return sb_error_set(err, SB_EINVAL, "dataset spec '%s': expected %s:PATH", spec, fam);
+  return SB_OK;
+}
+
+static int parse_family_params(const sb_dataset_family *f, const char *rest, sb_params **p,
+                               sb_error *err) {
   char what[96];
-  snprintf(what, sizeof what, "dataset %s", fam);
-  sb_params *p = NULL;
-  int rc = sb_params_parse(rest, f->params, what, &p, err);
+  snprintf(what, sizeof what, "dataset %s", f->name);
+  return sb_params_parse(rest, f->params, what, p, err);
+}
+
+int sb_dataset_open(const char *spec, sb_dataset **out, sb_error *err) {
+  *out = NULL;
+  const sb_dataset_family *f = NULL;
+  const char *rest = NULL;
+  int rc = split_spec(spec, &f, &rest, err);
   if (rc) return rc;
-  rc = f->open(p, NULL, out, err);
+  if (f->path_arg) return f->open(NULL, rest, out, err);
+  sb_params *p = NULL;
+  if ((rc = parse_family_params(f, rest, &p, err))) return rc;
+  rc = f->open(p, NULL, out, err); /* open runs the family's own checks */
+  sb_params_free(p);
+  return rc;
+}
+
+int sb_dataset_check(const char *spec, sb_error *err) {
+  const sb_dataset_family *f = NULL;
+  const char *rest = NULL;
+  int rc = split_spec(spec, &f, &rest, err);
+  if (rc || f->path_arg) return rc;
+  sb_params *p = NULL;
+  if ((rc = parse_family_params(f, rest, &p, err))) return rc;
+  if (f->check) rc = f->check(p, err);
   sb_params_free(p);
   return rc;
 }

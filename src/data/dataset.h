@@ -38,6 +38,8 @@ typedef struct sb_dataset_family {
   int path_arg;               /* 1: spec is "family:PATH" (the rest is a path) */
   /* Create from validated params (or path).  `spec` is the full spec text. */
   int (*open)(const sb_params *params, const char *path, sb_dataset **out, sb_error *err);
+  /* Optional: validate params without building anything (config time). */
+  int (*check)(const sb_params *params, sb_error *err);
 } sb_dataset_family;
 
 extern const sb_dataset_family *const sb_dataset_families[];
@@ -46,6 +48,10 @@ const sb_dataset_family *sb_dataset_family_find(const char *name);
 /* Open "family:..." .  Errors list the valid families / parameters. */
 int sb_dataset_open(const char *spec, sb_dataset **out, sb_error *err);
 void sb_dataset_free(sb_dataset *d);
+/* Validate a spec as far as possible without opening it: family, parameter
+ * names and types, and the family's range checks (if it has any).  Cheap; used
+ * by the config loader so a bad value is a FILE:LINE error, not a failed run. */
+int sb_dataset_check(const char *spec, sb_error *err);
 /* Evaluate masks directly (not counted; for held-out sets and tests). */
 int sb_dataset_eval(const sb_dataset *d, const sb_masks *masks, double *out, sb_error *err);
 

@@ -135,4 +135,5 @@ const sb_dataset_family sb_family_npz = {
     NULL,
     1,
     npz_open,
+    NULL, /* files are checked by the config loader's probe */
 };

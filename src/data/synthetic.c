@@ -151,6 +151,25 @@ static int check_common(long n, long k, long d, sb_error *err) {
   return SB_OK;
 }
 
+static int check_amps(const sb_params *p, sb_error *err) {
+  double amin = sb_params_double(p, "amp_min"), amax = sb_params_double(p, "amp_max");
+  if (!(amin > 0 && amax >= amin))
+    return sb_error_set(err, SB_EINVAL, "need 0 < amp_min <= amp_max (got %g, %g)", amin, amax);
+  return SB_OK;
+}
+
+static int fourier_check(const sb_params *p, sb_error *err) {
+  long n = sb_params_int(p, "n"), k = sb_params_int(p, "k"), d = sb_params_int(p, "degree");
+  double snr;
+  int rc = check_common(n, k, d, err);
+  if (rc || (rc = parse_snr(p, &snr, err)) || (rc = check_amps(p, err))) return rc;
+  if (d > n) d = n;
+  if ((double)k > binom_sum((size_t)n, (size_t)d))
+    return sb_error_set(err, SB_EINVAL, "k = %ld exceeds the %.0f sets of size 1..%ld", k,
+                        binom_sum((size_t)n, (size_t)d), d);
+  return SB_OK;
+}
+
 static int fourier_open(const sb_params *p, const char *path, sb_dataset **out,
                         sb_error *err) {
   (void)path;
@@ -158,14 +177,9 @@ static int fourier_open(const sb_params *p, const char *path, sb_dataset **out,
   long seedl = sb_params_int(p, "seed");
   double amin = sb_params_double(p, "amp_min"), amax = sb_params_double(p, "amp_max");
   double snr;
-  int rc = check_common(n, k, d, err);
+  int rc = fourier_check(p, err);
   if (rc || (rc = parse_snr(p, &snr, err))) return rc;
   if (d > n) d = n;
-  if (!(amin > 0 && amax >= amin))
-    return sb_error_set(err, SB_EINVAL, "need 0 < amp_min <= amp_max (got %g, %g)", amin, amax);
-  if ((double)k > binom_sum((size_t)n, (size_t)d))
-    return sb_error_set(err, SB_EINVAL, "k = %ld exceeds the %.0f sets of size 1..%ld", k,
-                        binom_sum((size_t)n, (size_t)d), d);
   uint64_t seed = (uint64_t)seedl;
   gsl_rng *r = sb_rng_alloc(sb_seed_sub(seed, "fourier", 0));
   sb_spectrum *f = sb_spectrum_alloc(SB_BASIS_FOURIER, (size_t)n);
@@ -199,7 +213,7 @@ static int fourier_open(const sb_params *p, const char *path, sb_dataset **out,
 
 const sb_dataset_family sb_family_fourier = {
     "fourier", "k-sparse Fourier spectrum of degree <= d, optional Gaussian noise by SNR",
-    fourier_params, 0, fourier_open,
+    fourier_params, 0, fourier_open, fourier_check,
 };
 
 /* ==== soum =============================================================== */
@@ -214,17 +228,26 @@ static const sb_param_def soum_params[] = {
     {NULL, 0, NULL, NULL, NULL},
 };
 
-static int soum_open(const sb_params *p, const char *path, sb_dataset **out, sb_error *err) {
-  (void)path;
+static int soum_check(const sb_params *p, sb_error *err) {
   long n = sb_params_int(p, "n"), k = sb_params_int(p, "k");
   long lo = sb_params_int(p, "min_order"), hi = sb_params_int(p, "max_order");
-  long seedl = sb_params_int(p, "seed");
   double snr;
   int rc = check_common(n, k, hi, err);
   if (rc || (rc = parse_snr(p, &snr, err))) return rc;
   if (lo < 1 || lo > hi || hi > n)
     return sb_error_set(err, SB_EINVAL, "need 1 <= min_order <= max_order <= n (got %ld, %ld)",
                         lo, hi);
+  return SB_OK;
+}
+
+static int soum_open(const sb_params *p, const char *path, sb_dataset **out, sb_error *err) {
+  (void)path;
+  long n = sb_params_int(p, "n"), k = sb_params_int(p, "k");
+  long lo = sb_params_int(p, "min_order"), hi = sb_params_int(p, "max_order");
+  long seedl = sb_params_int(p, "seed");
+  double snr;
+  int rc = soum_check(p, err);
+  if (rc || (rc = parse_snr(p, &snr, err))) return rc;
   uint64_t seed = (uint64_t)seedl;
   gsl_rng *r = sb_rng_alloc(sb_seed_sub(seed, "soum", 0));
   sb_spectrum *a = sb_spectrum_alloc(SB_BASIS_MOBIUS, (size_t)n);
@@ -250,7 +273,7 @@ static int soum_open(const sb_params *p, const char *path, sb_dataset **out, sb_
 
 const sb_dataset_family sb_family_soum = {
     "soum", "sum of unanimity games (shapiq's SOUM): Möbius-sparse, Fourier-dense",
-    soum_params, 0, soum_open,
+    soum_params, 0, soum_open, soum_check,
 };
 
 /* ==== hierarchical ======================================================= */
@@ -271,6 +294,17 @@ static const sb_param_def hier_params[] = {
     {NULL, 0, NULL, NULL, NULL},
 };
 
+static int hier_check(const sb_params *p, sb_error *err) {
+  long n = sb_params_int(p, "n"), k = sb_params_int(p, "k"), d = sb_params_int(p, "degree");
+  double rho = sb_params_double(p, "rho"), snr;
+  int rc = check_common(n, k, d, err);
+  if (rc || (rc = parse_snr(p, &snr, err)) || (rc = check_amps(p, err))) return rc;
+  if (d > n) d = n;
+  if (d > 20) return sb_error_set(err, SB_EINVAL, "degree = %ld: hierarchical needs d <= 20", d);
+  if (!(rho > 0 && rho <= 1)) return sb_error_set(err, SB_EINVAL, "rho = %g: expected (0, 1]", rho);
+  return SB_OK;
+}
+
 static int hier_open(const sb_params *p, const char *path, sb_dataset **out, sb_error *err) {
   (void)path;
   long n = sb_params_int(p, "n"), k = sb_params_int(p, "k"), d = sb_params_int(p, "degree");
@@ -280,13 +314,9 @@ static int hier_open(const sb_params *p, const char *path, sb_dataset **out, sb_
   int lower = !strcmp(sb_params_str(p, "shrink"), "lower");
   int control = sb_params_bool(p, "control");
   double snr;
-  int rc = check_common(n, k, d, err);
+  int rc = hier_check(p, err);
   if (rc || (rc = parse_snr(p, &snr, err))) return rc;
   if (d > n) d = n;
-  if (d > 20) return sb_error_set(err, SB_EINVAL, "degree = %ld: hierarchical needs d <= 20", d);
-  if (!(rho > 0 && rho <= 1)) return sb_error_set(err, SB_EINVAL, "rho = %g: expected (0, 1]", rho);
-  if (!(amin > 0 && amax >= amin))
-    return sb_error_set(err, SB_EINVAL, "need 0 < amp_min <= amp_max (got %g, %g)", amin, amax);
   uint64_t seed = (uint64_t)seedl;
   gsl_rng *r = sb_rng_alloc(sb_seed_sub(seed, "hierarchical", 0));
   sb_spectrum *a = sb_spectrum_alloc(SB_BASIS_MOBIUS, (size_t)n);
@@ -333,5 +363,5 @@ const sb_dataset_family sb_family_hierarchical = {
     "hierarchical",
     "Möbius terms on every subset of k top-level sets (ProxySPEX's structure); control=true "
     "breaks the hierarchy",
-    hier_params, 0, hier_open,
+    hier_params, 0, hier_open, hier_check,
 };

@@ -117,4 +117,5 @@ const sb_dataset_family sb_family_trace = {
     NULL,
     1,
     trace_open,
+    NULL, /* files are checked by the config loader's probe */
 };

@@ -582,6 +582,14 @@ static int expand_dataset(const section *s, const char *label, const char *path,
       } else {
         snprintf(spec, sizeof spec, "%s:%s", fam->name, params);
       }
+      if (inst == 0) { /* value ranges: an error here, not a failed row per run */
+        sb_error e2;
+        if (sb_dataset_check(spec, &e2) != SB_OK) {
+          rc = sb_error_set(err, SB_EINVAL, "%s:%d: [dataset %s] %s", path, s->line, label,
+                            e2.msg);
+          break;
+        }
+      }
       ds_point *npp = grow(*pts, *npts, sizeof *npp);
       if (!npp) {
         rc = SB_ENOMEM;
