@@ -38,13 +38,8 @@ const sb_algo_type *sb_algo_find(const char *name, sb_error *err) {
   for (size_t i = 0; sb_algo_types[i]; i++)
     if (!strcmp(sb_algo_types[i]->name, name)) return sb_algo_types[i];
   char names[1024] = "";
-  size_t used = 0;
-  for (size_t i = 0; sb_algo_types[i]; i++) {
-    int w = snprintf(names + used, sizeof names - used, "%s%s", i ? ", " : "",
-                     sb_algo_types[i]->name);
-    if (w < 0 || (size_t)w >= sizeof names - used) break;
-    used += (size_t)w;
-  }
+  for (size_t i = 0, used = 0; sb_algo_types[i]; i++)
+    used = sb_names_append(names, sizeof names, used, sb_algo_types[i]->name);
   sb_error_set(err, SB_EINVAL, "unknown algorithm '%s' (available: %s)", name, names);
   return NULL;
 }

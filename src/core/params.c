@@ -49,14 +49,21 @@ static const sb_param_def *find_def(const sb_param_def *defs, const char *name) 
   return NULL;
 }
 
+size_t sb_names_append(char *buf, size_t len, size_t used, const char *name) {
+  if (used >= len) return used;
+  int w = snprintf(buf + used, len - used, "%s%s", used ? ", " : "", name);
+  if (w < 0 || (size_t)w >= len - used) {
+    buf[used] = '\0';
+    return used;
+  }
+  return used + (size_t)w;
+}
+
 static void list_names(const sb_param_def *defs, char *buf, size_t len) {
   buf[0] = '\0';
   size_t used = 0;
-  for (const sb_param_def *d = defs; d && d->name; d++) {
-    int w = snprintf(buf + used, len - used, "%s%s", used ? ", " : "", d->name);
-    if (w < 0 || (size_t)w >= len - used) break;
-    used += (size_t)w;
-  }
+  for (const sb_param_def *d = defs; d && d->name; d++)
+    used = sb_names_append(buf, len, used, d->name);
   if (!used) snprintf(buf, len, "(none)");
 }
 

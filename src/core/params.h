@@ -64,6 +64,11 @@ void sb_params_print_help(const sb_param_def *defs, void *fp /* FILE* */);
 int sb_param_validate(const sb_param_def *d, const char *value, const char *what,
                       sb_error *err);
 
+/* Append name to the comma-separated list in buf (len bytes, `used` of them in
+ * use); returns the new length, unchanged when the name does not fit (the list
+ * then stays as it was, still terminated).  For "valid: a, b, c" messages. */
+size_t sb_names_append(char *buf, size_t len, size_t used, const char *name);
+
 /* Strict number parsing helpers: whole string must parse; finite. */
 int sb_parse_long(const char *s, long *out);
 int sb_parse_double(const char *s, double *out);

@@ -28,6 +28,12 @@ const sb_dataset_family *sb_dataset_family_find(const char *name) {
   return NULL;
 }
 
+void sb_dataset_family_list(char *buf, size_t len) {
+  buf[0] = '\0';
+  for (size_t i = 0, used = 0; sb_dataset_families[i]; i++)
+    used = sb_names_append(buf, len, used, sb_dataset_families[i]->name);
+}
+
 sb_dataset *sb_dataset_new(const char *family, const char *name, const char *spec, size_t n) {
   sb_dataset *d = calloc(1, sizeof *d);
   if (!d) return NULL;
@@ -76,14 +82,8 @@ static int split_spec(const char *spec, const sb_dataset_family **f, const char 
   fam[len] = '\0';
   *f = sb_dataset_family_find(fam);
   if (!*f) {
-    char names[512] = "";
-    size_t used = 0;
-    for (size_t i = 0; sb_dataset_families[i]; i++) {
-      int w = snprintf(names + used, sizeof names - used, "%s%s", i ? ", " : "",
-                       sb_dataset_families[i]->name);
-      if (w < 0 || (size_t)w >= sizeof names - used) break;
-      used += (size_t)w;
-    }
+    char names[512];
+    sb_dataset_family_list(names, sizeof names);
     return sb_error_set(err, SB_EINVAL, "dataset spec '%s': unknown family '%s' (available: %s)",
                         spec, fam, names);
   }

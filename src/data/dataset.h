@@ -45,6 +45,8 @@ typedef struct sb_dataset_family {
 extern const sb_dataset_family *const sb_dataset_families[];
 
 const sb_dataset_family *sb_dataset_family_find(const char *name);
+/* "fourier, soum, ..." into buf (for error messages). */
+void sb_dataset_family_list(char *buf, size_t len);
 /* Open "family:..." .  Errors list the valid families / parameters. */
 int sb_dataset_open(const char *spec, sb_dataset **out, sb_error *err);
 void sb_dataset_free(sb_dataset *d);

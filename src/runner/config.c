@@ -458,14 +458,8 @@ static int expand_dataset(const section *s, const char *label, const char *path,
                         s->line, label);
   const sb_dataset_family *fam = sb_dataset_family_find(fam_e->value);
   if (!fam) {
-    char names[512] = "";
-    size_t used = 0;
-    for (size_t i = 0; sb_dataset_families[i]; i++) {
-      int w = snprintf(names + used, sizeof names - used, "%s%s", i ? ", " : "",
-                       sb_dataset_families[i]->name);
-      if (w < 0 || (size_t)w >= sizeof names - used) break;
-      used += (size_t)w;
-    }
+    char names[512];
+    sb_dataset_family_list(names, sizeof names);
     return sb_error_set(err, SB_EINVAL, "%s:%d: unknown dataset family '%s' (available: %s)",
                         path, fam_e->line, fam_e->value, names);
   }

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "testutil.h"
+#include "core/params.h"
 #include "core/seed.h"
 #include "core/spectrum.h"
 #include "core/transform.h"
@@ -238,12 +239,30 @@ static void test_seed_and_noise(void **state) {
   assert_close(s2 / 20000, 1.0, 0.05);
 }
 
+/* The "valid: a, b, c" list helper: separators, and a name that does not fit
+ * leaves the list as it was (terminated), never a cut name. */
+static void test_names_append(void **state) {
+  (void)state;
+  char buf[12];
+  size_t u = sb_names_append(buf, sizeof buf, 0, "ab");
+  u = sb_names_append(buf, sizeof buf, u, "cd");
+  assert_string_equal(buf, "ab, cd");
+  assert_int_equal(u, 6);
+  u = sb_names_append(buf, sizeof buf, u, "toolong");
+  assert_string_equal(buf, "ab, cd");
+  assert_int_equal(u, 6);
+  u = sb_names_append(buf, sizeof buf, u, "e");
+  assert_string_equal(buf, "ab, cd, e");
+  assert_int_equal(sb_names_append(buf, sizeof buf, sizeof buf, "x"), sizeof buf);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_fwht_brute),         cmocka_unit_test(test_fwht_blocked_large),
       cmocka_unit_test(test_mobius_brute),       cmocka_unit_test(test_conversions),
       cmocka_unit_test(test_eval_large_n),       cmocka_unit_test(test_spectrum_json_topk),
       cmocka_unit_test(test_oracle_distinct_budget), cmocka_unit_test(test_seed_and_noise),
+      cmocka_unit_test(test_names_append),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
