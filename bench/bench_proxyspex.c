@@ -22,6 +22,7 @@
 #include "core/timer.h"
 #include "data/dataset.h"
 #include "metrics/metrics.h"
+#include "proxyspex/gbdt_hist.h"
 
 #define MAX_ITEMS 32
 
@@ -130,8 +131,8 @@ int main(int argc, char **argv) {
     budgets[nb++] = 4000;
     budgets[nb++] = 16000;
   }
-  printf("# algo=%s seed=%llu threads=%d heldout=%zu (uniform)\n", algo,
-         (unsigned long long)seed, threads, heldout);
+  printf("# algo=%s seed=%llu threads=%d heldout=%zu (uniform) native_hist_kernel=%s\n", algo,
+         (unsigned long long)seed, threads, heldout, sb_gbdt_hist_auto_name());
   printf("%-44s %5s %6s %6s %7s %7s %7s %7s %7s %7s %7s %7s %5s  %s\n", "dataset", "n",
          "budget", "used", "r2_pars", "r2_held", "cv_s", "final_s", "extr_s", "refit_s",
          "total_s", "cpu_s", "load", "info");

@@ -171,13 +171,16 @@ static json_t *load_result(const char *path, const sb_run_def *rd) {
   return j;
 }
 
+/* Worker exit statuses besides 0 (result written). */
+enum { WORKER_NO_RESULT = 3, WORKER_WRITE_FAILED = 4 };
+
 static int child_main(const sb_config *c, const sb_run_def *rd, const char *outdir, int threads) {
   signal(SIGINT, SIG_DFL);
   omp_set_num_threads(threads);
   sb_run_options opt = {c->heldout, c->heldout_dist, threads};
   sb_spectrum *g = NULL;
   json_t *j = sb_run_execute(rd, &opt, c->save_spectra ? &g : NULL, NULL);
-  if (!j) return 3;
+  if (!j) return WORKER_NO_RESULT;
   sb_error err;
   char path[4096];
   if (g) {
@@ -190,7 +193,7 @@ static int child_main(const sb_config *c, const sb_run_def *rd, const char *outd
   json_decref(j);
   if (rc) {
     fprintf(stderr, "spexbench: %s\n", err.msg);
-    return 4;
+    return WORKER_WRITE_FAILED;
   }
   return 0;
 }
@@ -303,7 +306,7 @@ int sb_runner_run(const sb_config *c, const sb_runner_opts *o, sb_error *err) {
         snprintf(msg, sizeof msg, "worker crashed: %s", strsignal(WTERMSIG(status)));
       else if (wrote)
         snprintf(msg, sizeof msg, "worker exited without a readable result in %s", path);
-      else if (WEXITSTATUS(status) == 4)
+      else if (WEXITSTATUS(status) == WORKER_WRITE_FAILED)
         snprintf(msg, sizeof msg, "worker could not write its result %s", path);
       else
         snprintf(msg, sizeof msg, "worker exited with status %d without a result",
