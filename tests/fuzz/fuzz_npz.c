@@ -1,7 +1,8 @@
 /* libFuzzer target: the shapiq .npz reader (zip directory, inflate with the
  * zip-bomb guard, CRC, .npy headers, row mapping) on arbitrary bytes.  Any input
  * must give SB_OK or an error status with a message, never a crash, a leak or a
- * read out of bounds.  Build with -DSB_FUZZ=ON (clang); seeds in corpus/npz/. */
+ * read out of bounds.  Build with -DSB_FUZZ=ON (clang); seeds in corpus/npz/
+ * (tiny synthetic zips, named *.zipseed: the recorded games stay in ../shared). */
 #include <stddef.h>
 #include <stdint.h>
 #include <string.h>
