@@ -59,12 +59,21 @@ typedef struct sb_algo_type {
   /* The query design: a batch of masks (distinct count must fit the budget).
    * `*state` may carry anything fit needs (freed with state_free). */
   int (*design)(const sb_algo_ctx *ctx, sb_masks **masks, void **state, sb_error *err);
-  /* Fit the surrogate from the design's answers. */
+  /* Fit the surrogate from the design's answers (masks is NULL for a streamed design). */
   int (*fit)(const sb_algo_ctx *ctx, void *state, const sb_masks *masks, const double *values,
              sb_fit *out, sb_error *err);
   void (*state_free)(void *state);
   /* Alternative to design/fit for adaptive algorithms (NULL otherwise). */
   int (*run)(const sb_algo_ctx *ctx, sb_oracle *oracle, sb_fit *out, sb_error *err);
+  /* Optional streamed design, for designs too large to hold as one block of masks
+   * (SPEX at n = 65,536: 66,048 masks of 8 KiB).  When both are set the driver calls
+   * `design` with masks == NULL (it prepares `*state` only), then asks for the
+   * design_count(state) masks chunk by chunk — design_chunk(state, first, out)
+   * writes masks [first, first + out->count) into `out` — and queries each chunk;
+   * only the answers are kept, and `fit` gets masks == NULL.  A chunk that would
+   * cross the budget fails as a batch does (earlier chunks stay counted). */
+  size_t (*design_count)(const void *state);
+  int (*design_chunk)(const void *state, size_t first, sb_masks *out, sb_error *err);
 } sb_algo_type;
 
 extern const sb_algo_type *const sb_algo_types[];
