@@ -7,8 +7,8 @@
  * seed=S for several seeds S (inputs of the same size), and prints the median
  * fit seconds (wall and process CPU), the fit's own info (features, α or λ), and
  * the median seconds of LAPACK's dgesdd (jobz = 'S') on an m × p matrix of random
- * ±1 entries, p = the fit's feature count; ratio = fit / SVD.  OpenBLAS threads
- * are set per block (1, then 2) so the effect of BLAS threading shows.
+ * ±1 entries, p = the fit's feature count; ratio = fit / SVD.  The run's threads
+ * (ctx.threads, which sets OpenBLAS's) are 1, then 2, so BLAS threading shows.
  *
  *   bench_regress [reps] [seeds]     defaults 5 and 3 */
 #include <math.h>
@@ -21,8 +21,8 @@
 #include "core/seed.h"
 #include "core/timer.h"
 #include "data/dataset.h"
+#include "linalg/regress.h"
 
-extern void openblas_set_num_threads(int num_threads);
 extern void dgesdd_(const char *jobz, const int *m, const int *n, double *a, const int *lda,
                     double *s, double *u, const int *ldu, double *vt, const int *ldvt,
                     double *work, const int *lwork, int *iwork, int *info, size_t jobz_len);
@@ -83,8 +83,8 @@ static double svd_seconds(size_t m, size_t p, int reps) {
 }
 
 /* One case at one seed: median fit wall / CPU seconds over reps. */
-static int run_case(const bcase *bc, int seed, int reps, double *wall, double *cpu, char *info,
-                    size_t info_len) {
+static int run_case(const bcase *bc, int seed, int reps, int threads, double *wall, double *cpu,
+                    char *info, size_t info_len) {
   char ds[160];
   snprintf(ds, sizeof ds, "fourier:n=%zu,k=50,degree=3,seed=%d", bc->n, seed);
   sb_error err = {0};
@@ -102,7 +102,7 @@ static int run_case(const bcase *bc, int seed, int reps, double *wall, double *c
     gsl_rng *r = sb_rng_alloc((uint64_t)seed);
     sb_algo_ctx ctx = {.n = d->n, .budget = bc->budget, .params = params, .rng = r,
                        .seed = (uint64_t)seed, .design_seed = (uint64_t)seed,
-                       .noise_sigma = d->noise_sigma, .threads = 1};
+                       .noise_sigma = d->noise_sigma, .threads = threads};
     sb_oracle *o = sb_oracle_alloc(d->n, d->eval, d->ctx, bc->budget);
     sb_fit fit;
     double c0 = sb_cpu_seconds();
@@ -139,7 +139,7 @@ int main(int argc, char **argv) {
   omp_set_num_threads(1);
   int rc = 0;
   for (int bt = 1; bt <= 2; bt++) {
-    openblas_set_num_threads(bt);
+    sb_linalg_set_threads(bt); /* also set by sb_algo_execute from ctx.threads */
     printf("OpenBLAS threads %d; fit = median of %d, per input seed; SVD = dgesdd('S') of m x p\n",
            bt, reps);
     printf("| algorithm | n | budget | p | fit s per seed (wall) | fit+design+oracle CPU s | SVD s | "
@@ -150,7 +150,7 @@ int main(int argc, char **argv) {
       double worst = 0, cpu_med = 0;
       for (int s = 1; s <= seeds; s++) {
         double wall = NAN, cpu = NAN;
-        if (run_case(&cases[c], s, reps, &wall, &cpu, info, sizeof info)) {
+        if (run_case(&cases[c], s, reps, bt, &wall, &cpu, info, sizeof info)) {
           rc = 1;
           continue;
         }

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "core/timer.h"
+#include "linalg/regress.h"
 
 void sb_fit_phase_add(sb_fit *fit, const char *name, double seconds) {
   for (size_t i = 0; i < fit->n_phases; i++)
@@ -105,6 +106,7 @@ int sb_algo_execute(const sb_algo_type *type, const sb_algo_ctx *ctx, sb_oracle 
                     sb_fit *out, sb_error *err) {
   memset(out, 0, sizeof *out);
   sb_oracle_set_caller(oracle, type->name);
+  sb_linalg_set_threads(ctx->threads); /* BLAS threads = the run's thread budget */
   int rc;
   if (type->check && (rc = type->check(ctx, err)) != SB_OK) return rc;
   if (type->run) {

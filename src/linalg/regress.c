@@ -17,6 +17,11 @@
  * (the same default as sb_lstsq's rcond). */
 #define RIDGE_RCOND 1e-12
 
+/* OpenBLAS's own control (libopenblas, pthread or OpenMP build). */
+extern void openblas_set_num_threads(int num_threads);
+
+void sb_linalg_set_threads(int threads) { openblas_set_num_threads(threads > 0 ? threads : 1); }
+
 void sb_logspace(double lo, double hi, size_t count, double *out) {
   for (size_t i = 0; i < count; i++)
     out[i] = pow(10.0, count == 1 ? lo : lo + (hi - lo) * (double)i / (double)(count - 1));

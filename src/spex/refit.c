@@ -205,26 +205,34 @@ static int features_build(refit_ws *w, size_t n, const sb_spectrum *support, int
   return SB_OK;
 }
 
-/* Bins and sign vectors of every feature. */
+/* Bins and sign vectors of every feature (features in parallel: each writes its own). */
 static int features_hash(refit_ws *w, const sb_spex_design *d) {
-  const size_t nf = w->nf_all, C = d->C, P = d->P, sw = w->sw;
-  uint64_t *par = calloc(d->bch->pw, sizeof *par);
+  const size_t nf = w->nf_all, C = d->C, P = d->P, sw = w->sw, pw = d->bch->pw;
   w->bins = malloc(nf * C * sizeof *w->bins);
   w->sgn = calloc(nf * sw, sizeof *w->sgn);
-  if (!par || !w->bins || !w->sgn) {
+  if (!w->bins || !w->sgn) return SB_ENOMEM;
+  int rc = SB_OK;
+#pragma omp parallel if (nf > 4096)
+  {
+    uint64_t *par = calloc(pw, sizeof *par);
+    if (!par) {
+#pragma omp atomic write
+      rc = SB_ENOMEM;
+    }
+#pragma omp for schedule(static)
+    for (size_t f = 0; f < nf; f++) {
+      if (!par) continue;
+      size_t len;
+      const size_t *idx = feature_set(w, f, &len);
+      for (unsigned c = 0; c < C; c++) w->bins[f * C + c] = sb_spex_bin_of(d, c, idx, len);
+      sb_bch_encode(d->bch, idx, len, par);
+      for (size_t p = 1; p < P; p++)
+        if ((par[(p - 1) >> 6] >> ((p - 1) & 63)) & 1u)
+          w->sgn[f * sw + (p >> 6)] |= (uint64_t)1 << (p & 63);
+    }
     free(par);
-    return SB_ENOMEM;
   }
-  for (size_t f = 0; f < nf; f++) {
-    size_t len;
-    const size_t *idx = feature_set(w, f, &len);
-    for (unsigned c = 0; c < C; c++) w->bins[f * C + c] = sb_spex_bin_of(d, c, idx, len);
-    sb_bch_encode(d->bch, idx, len, par);
-    for (size_t p = 1; p < P; p++)
-      if ((par[(p - 1) >> 6] >> ((p - 1) & 63)) & 1u) w->sgn[f * sw + (p >> 6)] |= (uint64_t)1 << (p & 63);
-  }
-  free(par);
-  return SB_OK;
+  return rc;
 }
 
 /* Fold of block β = c*P + p: β*F / (C*P). */
@@ -253,40 +261,50 @@ static int folds_assign(refit_ws *w, const sb_spex_design *d, const double *valu
   return SB_OK;
 }
 
-/* Xᵀy per fold and in total, read off the untouched transforms; penalty factors. */
+/* Xᵀy per fold and in total, read off the untouched transforms; penalty factors.
+ * Features in parallel (each sums its own entries in the same order). */
 static int xty_assemble(refit_ws *w, const sb_spex_design *d, const double *U_orig) {
   refit_problem *R = &w->R;
   const size_t nf = R->nf, C = d->C, P = d->P, F = R->F, sw = w->sw, L = (size_t)1 << d->b;
   R->c = calloc((F + 1) * nf, sizeof *R->c);
   R->pen = malloc(nf * sizeof *R->pen);
   size_t *fold = malloc(C * P * sizeof *fold);
-  double *part = calloc(F, sizeof *part);
-  if (!R->c || !R->pen || !fold || !part) {
+  if (!R->c || !R->pen || !fold) {
     free(fold);
-    free(part);
     return SB_ENOMEM;
   }
   for (size_t c = 0; c < C; c++)
     for (size_t p = 0; p < P; p++) fold[c * P + p] = block_fold(c, p, P, F, C * P);
-  for (size_t f = 0; f < nf; f++) {
-    R->pen[f] = f == 0 ? 0.0 : 1.0;
-    const uint64_t *sg = w->sgn + f * sw;
-    memset(part, 0, F * sizeof *part);
-    for (size_t c = 0; c < C; c++) {
-      const double *u = U_orig + (c * L + w->bins[f * C + c]) * P;
-      for (size_t p = 0; p < P; p++) {
-        int neg = (int)((sg[p >> 6] >> (p & 63)) & 1u);
-        part[fold[c * P + p]] += (double)L * (neg ? -u[p] : u[p]);
+  int rc = SB_OK;
+#pragma omp parallel if (nf > 4096)
+  {
+    double *part = malloc(F * sizeof *part);
+    if (!part) {
+#pragma omp atomic write
+      rc = SB_ENOMEM;
+    }
+#pragma omp for schedule(static)
+    for (size_t f = 0; f < nf; f++) {
+      if (!part) continue;
+      R->pen[f] = f == 0 ? 0.0 : 1.0;
+      const uint64_t *sg = w->sgn + f * sw;
+      memset(part, 0, F * sizeof *part);
+      for (size_t c = 0; c < C; c++) {
+        const double *u = U_orig + (c * L + w->bins[f * C + c]) * P;
+        for (size_t p = 0; p < P; p++) {
+          int neg = (int)((sg[p >> 6] >> (p & 63)) & 1u);
+          part[fold[c * P + p]] += (double)L * (neg ? -u[p] : u[p]);
+        }
+      }
+      for (size_t fo = 0; fo < F; fo++) {
+        R->c[fo * nf + f] = part[fo];
+        R->c[F * nf + f] += part[fo];
       }
     }
-    for (size_t fo = 0; fo < F; fo++) {
-      R->c[fo * nf + f] = part[fo];
-      R->c[F * nf + f] += part[fo];
-    }
+    free(part);
   }
   free(fold);
-  free(part);
-  return SB_OK;
+  return rc;
 }
 
 /* A screening candidate: an added singleton and its |Xᵀy|. */
@@ -377,12 +395,13 @@ static inline void pair_parts(const refit_ws *w, size_t c, size_t fa, size_t fb,
 }
 
 /* Rows of the Gram matrix (rowptr set): row f lists, group by group, the other
- * features of f's bin.  Built twice, with and without the popcnt instruction,
+ * features of f's bin; rows in parallel (each fills its own CSR segment).  Built twice, with and without the popcnt instruction,
  * chosen at load time (the default x86-64 target has none). */
 __attribute__((target_clones("popcnt", "default"))) static void gram_rows(
     refit_ws *w, size_t C, size_t L, const size_t *start, const uint32_t *members) {
   refit_problem *R = &w->R;
   const size_t nf = R->nf, S = R->F + 1;
+#pragma omp parallel for schedule(dynamic, 256) if (nf > 4096)
   for (size_t f = 0; f < nf; f++) {
     size_t e = R->rowptr[f];
     for (size_t c = 0; c < C; c++) {
