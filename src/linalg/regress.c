@@ -3,7 +3,10 @@
  * Ridge: one thin SVD of the (weighted, centred) design A = U S Vᵀ gives every α:
  *   β(α) = V diag(s/(s²+α)) Uᵀb,   hat diagonal h_ii = Σ_j U_ij² s_j²/(s_j²+α),
  *   LOO error = Σ_i (e_i / (1 - h_ii))²,  GCV = m·RSS / (m - Σ s²/(s²+α))².
- * Lasso: cyclic coordinate descent on a column-major copy with an active-set loop. */
+ * Lasso: cyclic coordinate descent with an active-set loop, on a column-major copy
+ * (residual updates, O(m) per coordinate) or, when there are more rows than
+ * columns, on the Gram matrix AᵀA/W (covariance updates, O(p) per coordinate,
+ * glmnet's "covariance mode"; the Gram costs one BLAS-3 product per fit). */
 #include "linalg/regress.h"
 
 #include <gsl/gsl_blas.h>
@@ -499,8 +502,14 @@ int sb_ridge_cv(const gsl_matrix *X, const gsl_vector *y, const gsl_vector *w, i
 
 /* ==== lasso ============================================================== */
 
+/* Covariance updates when m >= COV_MIN_RATIO·p and p <= COV_MAX_P (the Gram is p²). */
+#define COV_MIN_RATIO 2
+#define COV_MAX_P 4096
+
 typedef struct cd_problem {
   size_t m, p;
+  double *G;     /* covariance mode: p×p AᵀA/W (else NULL) */
+  double *g;     /* covariance mode: Aᵀb/W */
   double *A;     /* column-major m×p: sqrt(w)(x_j - xbar_j) */
   double *b;     /* sqrt(w)(y - ybar) */
   double *z;     /* column squared norms / W */
@@ -510,6 +519,8 @@ typedef struct cd_problem {
 } cd_problem;
 
 static void cd_free(cd_problem *P) {
+  free(P->G);
+  free(P->g);
   free(P->A);
   free(P->b);
   free(P->z);
@@ -557,10 +568,41 @@ static int cd_build(cd_problem *P, const gsl_matrix *X, const gsl_vector *y, con
     for (size_t k = 0; k < m; k++) z += col[k] * col[k];
     P->z[j] = z / W;
   }
+  if (m >= COV_MIN_RATIO * p && p <= COV_MAX_P) {
+    P->G = malloc(p * p * sizeof *P->G);
+    P->g = malloc(p * sizeof *P->g);
+    if (!P->G || !P->g) {
+      cd_free(P);
+      return SB_ENOMEM;
+    }
+    /* A column-major m×p is Aᵀ row-major p×m: G = Aᵀ A / W (upper, then mirrored) */
+    gsl_matrix_view At = gsl_matrix_view_array(P->A, p, m);
+    gsl_matrix_view Gv = gsl_matrix_view_array(P->G, p, p);
+    gsl_vector_view bv = gsl_vector_view_array(P->b, m), gv = gsl_vector_view_array(P->g, p);
+    gsl_blas_dsyrk(CblasUpper, CblasNoTrans, 1.0 / W, &At.matrix, 0.0, &Gv.matrix);
+    for (size_t j = 0; j < p; j++)
+      for (size_t k = 0; k < j; k++) P->G[j * p + k] = P->G[k * p + j];
+    gsl_blas_dgemv(CblasNoTrans, 1.0 / W, &At.matrix, &bv.vector, 0.0, &gv.vector);
+  }
   return SB_OK;
 }
 
-/* One CD solve at lambda; beta warm-started; r = b - Aβ maintained. */
+/* The solver's state for beta: the residual r = b − Aβ (m), or q = Gβ (p). */
+static void cd_state_init(const cd_problem *P, const double *beta, double *state) {
+  if (P->G) {
+    memset(state, 0, P->p * sizeof *state);
+    for (size_t k = 0; k < P->p; k++)
+      if (beta[k] != 0.0)
+        for (size_t j = 0; j < P->p; j++) state[j] += P->G[k * P->p + j] * beta[k];
+    return;
+  }
+  memcpy(state, P->b, P->m * sizeof *state);
+  for (size_t j = 0; j < P->p; j++)
+    if (beta[j] != 0.0)
+      for (size_t k = 0; k < P->m; k++) state[k] -= beta[j] * P->A[j * P->m + k];
+}
+
+/* One CD solve at lambda; beta warm-started; the state (cd_state_init) maintained. */
 static void cd_solve(const cd_problem *P, double lambda, const double *pen, double tol,
                      size_t max_iter, double *beta, double *r) {
   const size_t m = P->m, p = P->p;
@@ -571,15 +613,23 @@ static void cd_solve(const cd_problem *P, double lambda, const double *pen, doub
     for (size_t j = 0; j < p; j++) {
       if (P->z[j] <= 0) continue;
       if (!full && beta[j] == 0.0) continue;
-      const double *col = P->A + j * m;
-      double rho = 0;
-      for (size_t k = 0; k < m; k++) rho += col[k] * r[k];
-      rho = rho * invW + P->z[j] * beta[j];
+      const double *col = P->G ? P->G + j * p : P->A + j * m;
+      double rho;
+      if (P->G) {
+        rho = P->g[j] - r[j] + P->z[j] * beta[j];
+      } else {
+        rho = 0;
+        for (size_t k = 0; k < m; k++) rho += col[k] * r[k];
+        rho = rho * invW + P->z[j] * beta[j];
+      }
       double thr = lambda * (pen ? pen[j] : 1.0);
       double nb = rho > thr ? (rho - thr) / P->z[j] : rho < -thr ? (rho + thr) / P->z[j] : 0.0;
       double d = nb - beta[j];
       if (d != 0.0) {
-        for (size_t k = 0; k < m; k++) r[k] -= d * col[k];
+        if (P->G)
+          for (size_t k = 0; k < p; k++) r[k] += d * col[k];
+        else
+          for (size_t k = 0; k < m; k++) r[k] -= d * col[k];
         beta[j] = nb;
         if (fabs(d) > maxdelta) maxdelta = fabs(d);
       }
@@ -641,16 +691,13 @@ int sb_lasso(const gsl_matrix *X, const gsl_vector *y, const gsl_vector *w, doub
   cd_problem P;
   if (cd_build(&P, X, y, w, o.intercept, NULL, 0))
     return sb_error_set(err, SB_ENOMEM, "lasso: out of memory");
-  double *bt = malloc(P.p * sizeof *bt), *r = malloc(P.m * sizeof *r);
+  double *bt = calloc(P.p ? P.p : 1, sizeof *bt), *r = malloc((P.m > P.p ? P.m : P.p) * sizeof *r);
   if (!bt || !r) {
     free(bt), free(r), cd_free(&P);
     return sb_error_set(err, SB_ENOMEM, "lasso: out of memory");
   }
   for (size_t j = 0; j < P.p; j++) bt[j] = gsl_vector_get(beta, j);
-  memcpy(r, P.b, P.m * sizeof *r);
-  for (size_t j = 0; j < P.p; j++)
-    if (bt[j] != 0.0)
-      for (size_t k = 0; k < P.m; k++) r[k] -= bt[j] * P.A[j * P.m + k];
+  cd_state_init(&P, bt, r);
   cd_solve(&P, lambda, o.pen, o.tol, o.max_iter, bt, r);
   for (size_t j = 0; j < P.p; j++) gsl_vector_set(beta, j, bt[j]);
   if (b0) *b0 = o.intercept ? cd_intercept(&P, bt) : 0.0;
@@ -678,7 +725,7 @@ int sb_lasso_cv(const gsl_matrix *X, const gsl_vector *y, const gsl_vector *w,
   double *lambdas = malloc(n_lambda * sizeof *lambdas);
   double *cv = calloc(n_lambda, sizeof *cv);
   size_t *perm = malloc(m * sizeof *perm), *train = malloc(m * sizeof *train);
-  double *bt = calloc(p, sizeof *bt), *r = malloc(m * sizeof *r);
+  double *bt = calloc(p, sizeof *bt), *r = malloc((m > p ? m : p) * sizeof *r);
   if (!lambdas || !cv || !perm || !train || !bt || !r) {
     free(lambdas), free(cv), free(perm), free(train), free(bt), free(r), cd_free(&full);
     return sb_error_set(err, SB_ENOMEM, "lasso CV: out of memory");
@@ -704,7 +751,7 @@ int sb_lasso_cv(const gsl_matrix *X, const gsl_vector *y, const gsl_vector *w,
       break;
     }
     memset(bt, 0, p * sizeof *bt);
-    memcpy(r, P.b, P.m * sizeof *r);
+    cd_state_init(&P, bt, r);
     for (size_t l = 0; l < n_lambda; l++) {
       cd_solve(&P, lambdas[l], o.pen, o.tol, o.max_iter, bt, r);
       double b0f = o.intercept ? cd_intercept(&P, bt) : 0.0, sse = 0;
@@ -726,7 +773,7 @@ int sb_lasso_cv(const gsl_matrix *X, const gsl_vector *y, const gsl_vector *w,
     for (size_t l = 1; l < n_lambda; l++)
       if (cv[l] < cv[best]) best = l;
     memset(bt, 0, p * sizeof *bt);
-    memcpy(r, full.b, m * sizeof *r);
+    cd_state_init(&full, bt, r);
     for (size_t l = 0; l <= best; l++) cd_solve(&full, lambdas[l], o.pen, o.tol, o.max_iter, bt, r);
     for (size_t j = 0; j < p; j++) gsl_vector_set(beta, j, bt[j]);
     if (b0) *b0 = o.intercept ? cd_intercept(&full, bt) : 0.0;
