@@ -111,8 +111,7 @@ static int run_case(const bcase *bc, int seed, int reps, int threads, double *wa
     if (rc) {
       fprintf(stderr, "bench_regress: %s n=%zu: %s\n", bc->algo, bc->n, err.msg);
     } else {
-      for (size_t i = 0; i < fit.n_phases; i++)
-        if (!strcmp(fit.phases[i].name, "fit")) tw[k] = fit.phases[i].seconds;
+      tw[k] = sb_fit_phase_seconds(&fit, "fit");
       snprintf(info, info_len, "%s", fit.info);
     }
     sb_fit_clear(&fit);

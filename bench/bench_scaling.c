@@ -36,12 +36,6 @@ typedef struct point {
   int ok;
 } point;
 
-static double phase(const sb_fit *f, const char *name) {
-  for (size_t i = 0; i < f->n_phases; i++)
-    if (!strcmp(f->phases[i].name, name)) return f->phases[i].seconds;
-  return 0;
-}
-
 /* In the child: one run; the figures go to the parent through a pipe. */
 static int child_run(size_t n, unsigned b, int fd) {
   char dspec[128], aspec[64];
@@ -67,11 +61,11 @@ static int child_run(size_t n, unsigned b, int fd) {
   }
   point p = {.n = n, .b = b, .ok = 1};
   p.cpu = sb_cpu_seconds() - c0;
-  p.design = phase(&fit, "design");
-  p.oracle = phase(&fit, "oracle");
-  p.peel = phase(&fit, "transform+peel");
-  p.refit = phase(&fit, "refit");
-  p.fit = phase(&fit, "fit");
+  p.design = sb_fit_phase_seconds(&fit, "design");
+  p.oracle = sb_fit_phase_seconds(&fit, "oracle");
+  p.peel = sb_fit_phase_seconds(&fit, "transform+peel");
+  p.refit = sb_fit_phase_seconds(&fit, "refit");
+  p.fit = sb_fit_phase_seconds(&fit, "fit");
   p.samples = sb_oracle_asked(o);
   p.r2 = NAN;
   if (sb_r2_parseval(d->truth, fit.surrogate, &p.r2, &err)) p.r2 = NAN;

@@ -21,6 +21,12 @@ void sb_fit_phase_add(sb_fit *fit, const char *name, double seconds) {
   fit->n_phases++;
 }
 
+double sb_fit_phase_seconds(const sb_fit *fit, const char *name) {
+  for (size_t i = 0; i < fit->n_phases; i++)
+    if (!strcmp(fit->phases[i].name, name)) return fit->phases[i].seconds;
+  return 0;
+}
+
 void sb_fit_clear(sb_fit *fit) {
   sb_spectrum_free(fit->surrogate);
   memset(fit, 0, sizeof *fit);

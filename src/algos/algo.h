@@ -45,6 +45,8 @@ typedef struct sb_fit {
 
 /* Add seconds to a named phase (creating it). */
 void sb_fit_phase_add(sb_fit *fit, const char *name, double seconds);
+/* Seconds of a named phase (0 if the fit has none). */
+double sb_fit_phase_seconds(const sb_fit *fit, const char *name);
 void sb_fit_clear(sb_fit *fit);
 /* Append "key=value" to fit->info (printf-style). */
 void sb_fit_info(sb_fit *fit, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
