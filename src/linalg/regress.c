@@ -394,9 +394,13 @@ int sb_lstsq(const gsl_matrix *X, const gsl_vector *y, const gsl_vector *w, doub
   return SB_OK;
 }
 
-/* GCV score of α: m·RSS / (m − df)², RSS = ||b||² − ||c||² + Σ (c_j (1 − shrink_j))². */
+/* GCV score of α: m·RSS / (m − df)², RSS = ||b||² − ||c||² + Σ (c_j (1 − shrink_j))².
+ * When U is square (r = m: a wide or square design) b lies in its span and
+ * ||b||² − ||c||² is exactly 0; it is left out, since in floating point it is
+ * rounding noise that, divided by a small (m − df)², would decide the choice of a
+ * small α. */
 static double gcv_score(const svd_fac *f, double bb, double cc, int intercept, double alpha) {
-  double rss = bb - cc, df = intercept ? 1.0 : 0.0;
+  double rss = f->r == f->m ? 0.0 : bb - cc, df = intercept ? 1.0 : 0.0;
   for (size_t j = 0; j < f->r; j++) {
     double s2 = f->S[j] * f->S[j], shrink = s2 > 0 ? s2 / (s2 + alpha) : 0.0;
     double cj = f->c[j] * (1.0 - shrink);
