@@ -36,6 +36,8 @@ import time
 import traceback
 
 PROTOCOL_VERSION = 1
+_TO_TEXT = bytes.maketrans(b"\x00\x01", b"01")  # 0/1 values -> '0'/'1'
+_FROM_TEXT = bytes.maketrans(b"01", b"\x00\x01")
 
 __all__ = ["serve", "Spectrum", "BudgetExceeded", "ProtocolError", "Session", "least_squares"]
 
@@ -112,7 +114,16 @@ class Session:
             return "".join(bits)
         if len(mask) != n:
             raise ValueError("mask of length %d, expected %d 0/1 values" % (len(mask), n))
-        return "".join("1" if b else "0" for b in mask)
+        try:  # fast path: ints / bools (or a numpy bool array's buffer)
+            raw = bytes(mask)
+        except (TypeError, ValueError):
+            raw = b""
+        if len(raw) == n and not raw.strip(b"\x00\x01"):
+            return raw.translate(_TO_TEXT).decode()
+        text = bytes(49 if b == 1 else 48 if b == 0 else 63 for b in mask)
+        if b"?" in text:
+            raise ValueError("mask values must be 0 or 1: %r" % (list(mask[:20]),))
+        return text.decode()
 
     def __call__(self, masks):
         """Values of the masks (one float each), in order."""
@@ -140,7 +151,7 @@ class Session:
         r = self._request(msg)
         if not r.get("ok"):
             raise ValueError("design refused: %s" % r.get("message"))
-        masks = [tuple(1 if c == "1" else 0 for c in m) for m in r["masks"]]
+        masks = [tuple(m.encode().translate(_FROM_TEXT)) for m in r["masks"]]
         return (masks, r.get("weights")) if with_weights else masks
 
     def info(self, text):
