@@ -33,7 +33,7 @@
 static const sb_param_def external_params[] = {
     {"cmd", SB_PARAM_STRING, NULL, NULL,
      "the program, run by /bin/sh -c (no commas); docs/EXTERNAL.md"},
-    {"name", SB_PARAM_STRING, "", NULL, "label naming the program in messages (default: cmd)"},
+    {"name", SB_PARAM_STRING, "", NULL, "label naming the program in messages (empty: the command)"},
     {"timeout", SB_PARAM_DOUBLE, "600", NULL,
      "seconds the program may stay silent (start-up included) before it is killed"},
     {"KEY", SB_PARAM_EXTRA, NULL, NULL,

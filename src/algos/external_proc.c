@@ -247,33 +247,34 @@ static void describe(sb_xproc *p) {
   }
 }
 
-/* Wait up to `wait_s` for the process to exit (draining stderr), then kill its
- * group and reap it. */
+/* 1 once the shell is reaped (or is no child of ours any more). */
+static int try_reap(sb_xproc *p, int options) {
+  int st = 0;
+  pid_t r;
+  do r = waitpid(p->pid, &st, options);
+  while (r < 0 && errno == EINTR && !(options & WNOHANG));
+  if (r == p->pid || (r < 0 && errno != EINTR)) {
+    p->status = r == p->pid ? st : 0;
+    return 1;
+  }
+  return 0;
+}
+
+/* Wait up to `wait_s` for the process to exit, draining stderr meanwhile (the
+ * poll on it is the wait), then kill its group and reap it. */
 static void reap(sb_xproc *p, double wait_s) {
   if (p->reaped || p->pid <= 0) return;
   double end = sb_wall_seconds() + wait_s;
-  for (;;) {
-    int st;
-    pid_t r = waitpid(p->pid, &st, WNOHANG);
-    if (r == p->pid) {
-      p->status = st;
-      break;
-    }
-    if (r < 0 && errno != EINTR) { /* not our child any more: nothing to reap */
-      p->status = 0;
-      break;
-    }
-    if (sb_wall_seconds() >= end) {
-      kill(-p->pid, SIGKILL);
-      kill(p->pid, SIGKILL);
-      while (waitpid(p->pid, &st, 0) < 0 && errno == EINTR) {
-      }
-      p->status = st;
-      break;
-    }
-    drain_stderr(p);
-    struct timespec ts = {0, 2 * 1000 * 1000};
-    nanosleep(&ts, NULL);
+  int done = try_reap(p, WNOHANG);
+  while (!done && sb_wall_seconds() < end) {
+    struct pollfd pf = {p->errfd, POLLIN, 0};
+    if (poll(&pf, p->errfd >= 0 ? 1 : 0, 2) > 0) drain_stderr(p);
+    done = try_reap(p, WNOHANG);
+  }
+  if (!done) {
+    kill(-p->pid, SIGKILL);
+    kill(p->pid, SIGKILL);
+    try_reap(p, 0);
   }
   kill(-p->pid, SIGKILL); /* anything the program left behind in its group */
   p->reaped = 1;
