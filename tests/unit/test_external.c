@@ -251,6 +251,60 @@ static void test_faults(void **st) {
   run_free(&r);
 }
 
+/* ---- the process layer itself ----------------------------------------------- */
+
+#include "algos/external_proc.h"
+
+/* A large exchange with a program that answers while we are still writing (cat):
+ * one poll loop sends and receives, so neither side blocks on a full socket. */
+static void test_proc_no_deadlock(void **st) {
+  sb_error err = {0};
+  sb_xproc *p = sb_xproc_start("cat", 1 << 20, &err);
+  assert_non_null(p);
+  size_t lines = 20000, len = 200; /* 4 MB each way, far beyond any socket buffer */
+  char *buf = malloc(len + 1);
+  memset(buf, 'a', len - 1);
+  buf[len - 1] = '\n';
+  for (size_t i = 0; i < lines; i++) assert_int_equal(sb_xproc_queue(p, buf, len, &err), SB_OK);
+  for (size_t i = 0; i < lines; i++) {
+    char *line;
+    size_t l;
+    int rc = sb_xproc_next_line(p, 10.0, &line, &l, &err);
+    if (rc) print_error("line %zu: %s\n", i, err.msg);
+    assert_int_equal(rc, SB_OK);
+    assert_int_equal(l, len - 1);
+  }
+  free(buf);
+  sb_xproc_finish(p, 2.0);
+  assert_string_equal(sb_xproc_status(p), "exited with status 0");
+  sb_xproc_free(p);
+}
+
+/* A line beyond the limit (a flood without newlines) is a fault, not unbounded memory. */
+static void test_proc_line_limit(void **st) {
+  sb_error err = {0};
+  sb_xproc *p = sb_xproc_start("yes | tr -d '\\n'", 65536, &err);
+  assert_non_null(p);
+  char *line;
+  size_t l;
+  assert_int_equal(sb_xproc_next_line(p, 10.0, &line, &l, &err), SB_EORACLE);
+  assert_non_null(strstr(err.msg, "sent a line longer than 65536 bytes"));
+  sb_xproc_free(p);
+  /* stderr tail: the last lines, joined, control characters replaced */
+  p = sb_xproc_start("printf 'one\\ntwo\\tx\\nthree\\n' >&2; exit 5", 1024, &err);
+  assert_non_null(p);
+  assert_int_equal(sb_xproc_next_line(p, 10.0, &line, &l, &err), SB_EORACLE);
+  assert_non_null(strstr(err.msg, "closed its output: process exited with status 5"));
+  char tail[64];
+  size_t total;
+  sb_xproc_stderr_tail(p, tail, sizeof tail, &total);
+  assert_string_equal(tail, "one | two x | three");
+  assert_int_equal(total, 16);
+  sb_xproc_stderr_tail(p, tail, 12, NULL); /* only what fits, from the end */
+  assert_string_equal(tail, "o x | three");
+  sb_xproc_free(p);
+}
+
 /* ---- no child outlives the harness ---------------------------------------- */
 
 /* Number of processes whose command line is exactly argv (NUL-separated). */
@@ -313,6 +367,8 @@ int main(void) {
       cmocka_unit_test(test_budget_and_repeats),
       cmocka_unit_test(test_same_design_as_faith_banzhaf),
       cmocka_unit_test(test_faults),
+      cmocka_unit_test(test_proc_no_deadlock),
+      cmocka_unit_test(test_proc_line_limit),
       cmocka_unit_test(test_children_die_with_the_harness),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
