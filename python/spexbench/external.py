@@ -146,8 +146,8 @@ class Session:
         msg = {"op": "design", "kind": kind}
         if count is not None:
             msg["count"] = int(count)
-        if seed is not None:
-            msg["seed"] = seed if isinstance(seed, str) else int(seed)
+        if seed is not None:  # as hex: JSON integers past 2^63 are not portable
+            msg["seed"] = seed if isinstance(seed, str) else "%016x" % int(seed)
         r = self._request(msg)
         if not r.get("ok"):
             raise ValueError("design refused: %s" % r.get("message"))

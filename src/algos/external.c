@@ -306,6 +306,8 @@ static int op_design(session *s, json_t *msg, sb_error *err) {
   sb_error e2 = {0};
   int rc = r ? dk->make(c->n, count, r, &masks, &w, &e2) : SB_ENOMEM;
   gsl_rng_free(r);
+  if (rc == SB_EINVAL) /* e.g. the kernel design needs n >= 2: the program is told */
+    return reply(s, error_reply("design", e2.msg), err);
   if (rc) {
     free(w);
     return failf(s, err, rc, "design %s: %s", kind, r ? e2.msg : "out of memory");

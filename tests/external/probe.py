@@ -5,7 +5,8 @@ Checks (an AssertionError becomes a failed run naming it):
     second batch, leave used == 3;
   - a batch crossing the budget is refused whole (BudgetExceeded) and nothing is counted;
   - a batch that fills the budget exactly is answered; one more new mask is refused,
-    a repeat is still answered.
+    a repeat is still answered;
+  - design requests are answered without counting, bad ones refused (not fatal).
 Returns the mean as a constant (Möbius ∅ term)."""
 import os
 import sys
@@ -37,6 +38,20 @@ def fit(n, budget, seed, query):
     except BudgetExceeded:
         pass
     query([a, fresh[0]])  # repeats only: still free
+    assert query.used == budget
+    # designs: nothing queried or counted; bad requests are refused, not fatal
+    masks, weights = query.design("kernel", count=8, with_weights=True)
+    assert len(masks) == 8 and len(weights) == 8, (len(masks), weights)
+    assert masks[0] == (0,) * n and masks[1] == (1,) * n, masks[:2]  # ∅ and [n] first
+    assert len(query.design("uniform", count=5)) == 5
+    assert query.design("uniform", count=5, seed=seed + 1) != query.design("uniform", count=5)
+    assert query.design("uniform", count=5, seed=query.seed_hex) == query.design("uniform", count=5)
+    for bad in (dict(kind="nope"), dict(kind="kernel", count=1), dict(count=budget + 1)):
+        try:
+            query.design(**bad)
+            raise AssertionError("design %r was not refused" % (bad,))
+        except ValueError:
+            pass
     assert query.used == budget
     query.info("probe=passed")
     values = v[:3] + rest
