@@ -114,8 +114,9 @@ k = 5
 degree = 2
 EOF
   for m in hang exit wrong_n flood_hang bad_json; do
-    printf '\n[algorithm %s]\nalgo = external\ncmd = %s %s/tests/external/faulty.py %s\nmode = %s\ntimeout = 1\nname = faulty-%s\n' \
-      "$m" "$PY" "$SRC" "$MARK" "$m" "$m"
+    case $m in hang | flood_hang) t=1 ;; *) t=60 ;; esac # 1 s where the fault is silence
+    printf '\n[algorithm %s]\nalgo = external\ncmd = %s %s/tests/external/faulty.py %s\nmode = %s\ntimeout = %s\nname = faulty-%s\n' \
+      "$m" "$PY" "$SRC" "$MARK" "$m" "$t" "$m"
   done
 } >"$TMP/faults.ini"
 start=$(date +%s)
