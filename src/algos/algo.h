@@ -65,7 +65,12 @@ typedef struct sb_algo_type {
   void (*state_free)(void *state);
   /* Alternative to design/fit for adaptive algorithms (NULL otherwise). */
   int (*run)(const sb_algo_ctx *ctx, sb_oracle *oracle, sb_fit *out, sb_error *err);
+  unsigned flags; /* SB_ALGO_* below (0 = none) */
 } sb_algo_type;
+
+/* The surrogate is the exact transform of all 2^n answers, not an estimate (so
+ * interaction indices exported from it are exact: shapiq's estimated = false). */
+#define SB_ALGO_EXACT 1u
 
 extern const sb_algo_type *const sb_algo_types[];
 

@@ -47,7 +47,7 @@ static int parse_size(const char *s, size_t *out) {
  * interactions printed (or added to the JSON output), and an optional export in
  * shapiq's InteractionValues layout. */
 static int fit_index(const sb_spectrum *g, sb_index_kind index, size_t order, size_t top,
-                     const char *export, json_t *j, sb_error *err) {
+                     const char *export, int exact, json_t *j, sb_error *err) {
   if (order > g->n) order = g->n;
   sb_spectrum *vals = sb_index_compute(g, index, order, 0, err);
   if (!vals) return err->code;
@@ -75,8 +75,9 @@ static int fit_index(const sb_spectrum *g, sb_index_kind index, size_t order, si
   json_object_set(ij, "top", arr);
   if (export) {
     json_t *qu = json_object_get(j, "queries_used");
-    sb_index_export_opts o = {index, 1, order, 1, qu ? (size_t)json_integer_value(qu) : 0,
-                              sb_index_baseline(vals, index, f0), NULL};
+    sb_index_export_opts o;
+    sb_index_export_defaults(vals, index, order, f0, exact,
+                             qu ? (size_t)json_integer_value(qu) : 0, &o);
     rc = sb_index_export_shapiq(vals, &o, export, err);
     if (!rc) json_object_set_new(ij, "export", json_string(export));
   }
@@ -231,7 +232,7 @@ int cmd_fit(int argc, char **argv) {
     return sb_cli_fail(&err);
   }
   if (ok && index_name) {
-    int rc = fit_index(g, index, order, top, export, j, &err);
+    int rc = fit_index(g, index, order, top, export, (type->flags & SB_ALGO_EXACT) != 0, j, &err);
     if (rc) {
       sb_spectrum_free(g);
       json_decref(j);
