@@ -54,4 +54,5 @@ const sb_algo_type sb_algo_exhaustive = {
     .check = exhaustive_check,
     .design = exhaustive_design,
     .fit = exhaustive_fit,
+    .family = SB_ALGO_SPECTRAL,
 };
