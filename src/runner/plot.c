@@ -182,6 +182,16 @@ static int write_dat(const char *path, panel *ps, size_t np, const sb_summary *s
   return sb_atomic_commit(&af, err);
 }
 
+/* A gnuplot single-quoted string (no escapes inside; a quote is doubled). */
+static void gp_str(FILE *fp, const char *s) {
+  fputc('\'', fp);
+  for (; *s; s++) {
+    if (*s == '\'') fputc('\'', fp);
+    fputc(*s == '\n' || *s == '\r' ? ' ' : *s, fp);
+  }
+  fputc('\'', fp);
+}
+
 static void write_terminal(FILE *fp, int svg, size_t width, size_t height) {
   if (svg) fprintf(fp, "set terminal svg size %zu,%zu dynamic font 'sans,11'\n", width, height);
   else fprintf(fp, "set terminal pngcairo size %zu,%zu font 'sans,10'\n", width, height);
@@ -202,12 +212,15 @@ static int write_gp(const char *path, const sb_report_meta *m, const panel *ps, 
               "set datafile missing '?'\n");
   for (int svg = 0; svg < 2; svg++) {
     write_terminal(fp, svg, width, height);
-    fprintf(fp,
-            "set multiplot layout %zu,%zu title \"%s: faithfulness vs queries (%s R², %s; median "
-            "and interquartile band%s)\" noenhanced\n",
-            rows, cols, m->name, m->plot_exact ? "exact" : "held-out",
-            m->plot_exact ? "Parseval" : sb_heldout_dist_name(m->heldout_dist),
-            clipped ? "; ▼ = median below the axis" : "");
+    char title[1024];
+    snprintf(title, sizeof title,
+             "%s: faithfulness vs queries (%s R², %s; median and interquartile band%s)", m->name,
+             m->plot_exact ? "exact" : "held-out",
+             m->plot_exact ? "Parseval" : sb_heldout_dist_name(m->heldout_dist),
+             clipped ? "; ▼ = median below the axis" : "");
+    fprintf(fp, "set multiplot layout %zu,%zu title ", rows, cols);
+    gp_str(fp, title);
+    fprintf(fp, " noenhanced\n");
     fprintf(fp, "set logscale x 2\nset format x '2^{%%L}'\nset grid\n"
                 "set key below horizontal maxcols 3 font ',8' spacing 1.0 samplen 3 noenhanced\n"
                 "set xlabel 'queries used'\nset ylabel '%s R²'\n"
@@ -222,8 +235,11 @@ static int write_gp(const char *path, const sb_report_meta *m, const panel *ps, 
         col = 0;
       }
       col++;
-      fprintf(fp, "set title \"%s — %s%s\" noenhanced\n", p->group, sb_algo_family_name(p->family),
-              p->n_chunks > 1 ? (p->chunk ? " (cont.)" : "") : "");
+      snprintf(title, sizeof title, "%s — %s%s", p->group, sb_algo_family_name(p->family),
+               p->n_chunks > 1 && p->chunk ? " (cont.)" : "");
+      fprintf(fp, "set title ");
+      gp_str(fp, title);
+      fprintf(fp, " noenhanced\n");
       fprintf(fp, "set yrange [%.3f:%.3f]\nset bmargin %zu\n", p->ylo, p->yhi,
               4 + (p->n_labels + 2) / 3); /* x label + the key's rows (3 per row) */
       if (p->clipped)
@@ -238,10 +254,12 @@ static int write_gp(const char *path, const sb_report_meta *m, const panel *ps, 
         fprintf(fp,
                 "%s 'faithfulness.dat' index %zu using 1:3:4 with filledcurves lc rgb '%s' "
                 "notitle, '' index %zu using 1:2 with linespoints lc rgb '%s' dt %s pt %d ps 0.8 "
-                "lw 2 title '%s', '' index %zu using 1:5 with points lc rgb '%s' pt %d ps 1.3 "
-                "notitle",
+                "lw 2 title ",
                 first ? "plot" : ",", b - 1, COLOURS[st], b - 1, COLOURS[st], DASHES[st],
-                POINTS[st], p->labels[l], b - 1, COLOURS[st], OFFSCALE_PT);
+                POINTS[st]);
+        gp_str(fp, p->labels[l]);
+        fprintf(fp, ", '' index %zu using 1:5 with points lc rgb '%s' pt %d ps 1.3 notitle", b - 1,
+                COLOURS[st], OFFSCALE_PT);
         first = 0;
       }
       if (first) fprintf(fp, "set label 2 'no successful runs' at graph 0.3,0.5\nplot NaN notitle");

@@ -60,7 +60,7 @@ int sb_run_execute_result(const sb_run_def *rd, const sb_run_options *opt, sb_ru
   sb_run_result_init(r);
   if (surrogate) *surrogate = NULL;
   if (dataset_out) *dataset_out = NULL;
-  if (sb_run_result_set_def(r, rd) || sb_run_result_set_provenance(r)) return SB_ENOMEM;
+  if (sb_run_result_set_def(r, rd)) return SB_ENOMEM;
   r->master_seed = opt->master_seed;
   sb_error err = {0};
   sb_dataset *d = NULL;
@@ -100,6 +100,8 @@ int sb_run_execute_result(const sb_run_def *rd, const sb_run_options *opt, sb_ru
 finish:
   r->status = (int)sb_run_status_of(rc);
   nomem |= sb_run_result_set(&r->message, rc ? err.msg : "");
+  /* after the run: asking git (when no parent did) never delays a live model */
+  nomem |= sb_run_result_set_provenance(r);
   if (surrogate && rc == SB_OK) {
     *surrogate = fit.surrogate;
     fit.surrogate = NULL;
