@@ -5,7 +5,7 @@
  * (a family with more labels gets further panels), every curve with its own
  * colour, point type and dash pattern (the same label keeps its style in every
  * group).  Each panel's y range comes from the bulk of its medians: a median
- * below Tukey's far-out fence (Q1 - 3·IQR of the panel's medians, and never a
+ * below Tukey's outlier fence (Q1 - 1.5·IQR of the panel's medians, and never a
  * non-negative one) is drawn as a ▼ on the lower edge, and the panel says so;
  * the CSVs keep the true values.  PNG (pngcairo) and SVG (text stays text). */
 #include <errno.h>
@@ -23,7 +23,7 @@
 #include "runner/report.h"
 
 #define MAX_CURVES 8 /* curves per panel */
-#define FAR_OUT 3.0  /* Tukey's far-out fence, in IQRs below Q1 */
+#define FENCE 1.5    /* Tukey's outlier fence, in IQRs below Q1 */
 
 static const char *const COLOURS[MAX_CURVES] = {"#0072B2", "#D55E00", "#009E73", "#CC79A7",
                                                 "#E69F00", "#56B4E9", "#000000", "#999999"};
@@ -78,17 +78,16 @@ static void panel_range(panel *p, const sb_summary *s, int exact, double *scratc
     gsl_sort(scratch, 1, m);
     double q1 = gsl_stats_quantile_from_sorted_data(scratch, 1, m, 0.25);
     double q3 = gsl_stats_quantile_from_sorted_data(scratch, 1, m, 0.75);
-    double fence = q1 - FAR_OUT * (q3 - q1);
+    double fence = q1 - FENCE * (q3 - q1);
     p->clip = fence < 0 ? fence : 0;
   }
   double lo = INFINITY, hi = 1.0;
   for (size_t k = 0; k < s->n_cells; k++) {
     const sb_summary_cell *c = &s->cells[k];
     if (!in_panel(c, p) || !plottable(c, exact)) continue;
-    double med = sb_summary_median(c, exact), q1 = sb_summary_q1(c, exact);
+    double med = sb_summary_median(c, exact); /* bands are clipped to the range, not fit */
     if (med < p->clip) continue;
     if (med < lo) lo = med;
-    if (isfinite(q1) && q1 >= p->clip && q1 < lo) lo = q1;
     if (med > hi) hi = med;
   }
   if (!isfinite(lo)) lo = 0;
@@ -225,6 +224,7 @@ static int write_gp(const char *path, const sb_report_meta *m, const panel *ps, 
                 "set key below horizontal maxcols 3 font ',8' spacing 1.0 samplen 3 noenhanced\n"
                 "set xlabel 'queries used'\nset ylabel '%s R²'\n"
                 "set style fill transparent solid 0.15 noborder\n"
+                "set style textbox opaque noborder\n"
                 "set offsets graph 0.03, graph 0.03, 0, 0\n",
             m->plot_exact ? "exact" : "held-out");
     size_t col = 0; /* panels so far in this group's row */
@@ -244,7 +244,7 @@ static int write_gp(const char *path, const sb_report_meta *m, const panel *ps, 
               4 + (p->n_labels + 2) / 3); /* x label + the key's rows (3 per row) */
       if (p->clipped)
         fprintf(fp, "set label 1 \"▼ median below %.2f (off scale; see summary.csv)\" at graph "
-                    "0.02, graph 0.05 font ',8' noenhanced\n",
+                    "0.02, graph 0.05 font ',8' front boxed noenhanced\n",
                 p->ylo);
       int first = 1;
       for (size_t l = 0; l < p->n_labels; l++) {

@@ -116,7 +116,7 @@ int sb_reference_describe(const sb_run_result *r, char *buf, size_t len) {
   for (size_t i = 0; i < sizeof SENTIMENT_B8 / sizeof *SENTIMENT_B8 && used < len; i++) {
     const published *pub = &SENTIMENT_B8[i];
     if (pub->value[b] != pub->value[b] || (last && !strcmp(last, pub->name))) continue;
-    used += (size_t)snprintf(buf + used, len - used, "%s %s %.3g", last ? "," : "", pub->name,
+    used += (size_t)snprintf(buf + used, len - used, "%s %s %.3f", last ? "," : "", pub->name,
                              pub->value[b]);
     last = pub->name;
   }

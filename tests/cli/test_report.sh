@@ -89,6 +89,15 @@ printf 'x,y\n' >>"$TMP/broken/runs.csv"
 expect_fail report_bad_row "broken/runs.csv: row [0-9]+: 2 fields, the header has" "$SB" report "$TMP/broken"
 expect_fail report_usage "usage: spexbench report" "$SB" report
 
+# a stored result with a key of the wrong type: a failed row saying so, never a crash
+cp -r "$OUT" "$TMP/typed"
+f=$(ls "$TMP/typed/runs/"*.json | head -1)
+python3 -c "
+import json, sys; j = json.load(open(sys.argv[1])); j['budget'] = 'many'; json.dump(j, open(sys.argv[1], 'w'))" "$f"
+"$SB" run "$TMP/c.ini" --out "$TMP/typed" --threads 1 --quiet 2>/dev/null \
+  && grep -q "stored result unreadable: .*key 'budget': expected an integer" "$TMP/typed/runs.csv" \
+  && ok "unreadable stored result is a failed row" || fail "typed: $(grep -c failed "$TMP/typed/runs.csv")"
+
 # the index: every experiment folder, prose kept
 mkdir -p "$TMP/idx"
 cp -r "$OUT" "$TMP/idx/one" && cp -r "$OUT" "$TMP/idx/two"

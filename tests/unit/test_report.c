@@ -150,6 +150,7 @@ static void test_published_figures_match_every_key(void **state) {
   assert_true(sb_reference_describe(&r, buf, sizeof buf));
   assert_non_null(strstr(buf, "21504 queries for n = 14"));
   assert_non_null(strstr(buf, "SPEX soft 0.997"));
+  assert_non_null(strstr(buf, "Faith-Banzhaf 3 0.990"));
   /* faith-banzhaf order 4 is published only for the smallest bucket */
   sb_run_result_set(&r.algorithm, "faith-banzhaf");
   sb_run_result_set(&r.params, "order=4");
