@@ -49,6 +49,20 @@ void sb_fit_clear(sb_fit *fit);
 /* Append "key=value" to fit->info (printf-style). */
 void sb_fit_info(sb_fit *fit, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
+/* What kind of explanation an algorithm produces; reports and figures group
+ * methods by it (one panel per family).  0 = other, so a type that sets nothing
+ * is still shown. */
+typedef enum sb_algo_family {
+  SB_ALGO_OTHER = 0,
+  SB_ALGO_SPECTRAL, /* a sparse Fourier/Möbius spectrum (exhaustive, SPEX, ProxySPEX, LASSO) */
+  SB_ALGO_INDEX,    /* interaction indices of order >= 2 by regression or sampling */
+  SB_ALGO_MARGINAL, /* one value per feature (Shapley, Banzhaf, LIME) */
+  SB_ALGO_N_FAMILIES
+} sb_algo_family;
+
+/* "spectral", "interaction indices", "marginal", "other". */
+const char *sb_algo_family_name(sb_algo_family f);
+
 typedef struct sb_algo_type {
   const char *name;            /* CLI / config name, e.g. "spex" */
   const char *summary;         /* one line for `spexbench list` */
@@ -66,6 +80,7 @@ typedef struct sb_algo_type {
   /* Alternative to design/fit for adaptive algorithms (NULL otherwise). */
   int (*run)(const sb_algo_ctx *ctx, sb_oracle *oracle, sb_fit *out, sb_error *err);
   unsigned flags; /* SB_ALGO_* below (0 = none) */
+  sb_algo_family family;       /* for grouping in reports (default: other) */
 } sb_algo_type;
 
 /* The surrogate is the exact transform of all 2^n answers, not an estimate (so

@@ -55,4 +55,5 @@ const sb_algo_type sb_algo_exhaustive = {
     .design = exhaustive_design,
     .fit = exhaustive_fit,
     .flags = SB_ALGO_EXACT,
+    .family = SB_ALGO_SPECTRAL,
 };

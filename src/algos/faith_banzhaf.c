@@ -116,6 +116,7 @@ const sb_algo_type sb_algo_banzhaf = {
     .check = bv_check,
     .design = fb_design,
     .fit = bv_fit,
+    .family = SB_ALGO_MARGINAL,
 };
 
 const sb_algo_type sb_algo_faith_banzhaf = {
@@ -125,4 +126,5 @@ const sb_algo_type sb_algo_faith_banzhaf = {
     .check = fb_check,
     .design = fb_design,
     .fit = fb_fit,
+    .family = SB_ALGO_INDEX,
 };

@@ -140,6 +140,7 @@ const sb_algo_type sb_algo_kernelshap = {
     .design = ks_design,
     .fit = ks_fit,
     .state_free = ks_state_free,
+    .family = SB_ALGO_MARGINAL,
 };
 
 const sb_algo_type sb_algo_faith_shap = {
@@ -150,4 +151,5 @@ const sb_algo_type sb_algo_faith_shap = {
     .design = ks_design,
     .fit = fs_fit,
     .state_free = ks_state_free,
+    .family = SB_ALGO_INDEX,
 };

@@ -108,4 +108,5 @@ const sb_algo_type sb_algo_lasso = {
     .check = lasso_check,
     .design = lasso_design,
     .fit = lasso_fit,
+    .family = SB_ALGO_SPECTRAL,
 };

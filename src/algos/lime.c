@@ -151,6 +151,7 @@ const sb_algo_type sb_algo_lime = {
     .check = lime_check,
     .design = lime_design,
     .fit = lime_fit,
+    .family = SB_ALGO_MARGINAL,
 };
 
 const sb_algo_type sb_algo_lime_text = {
@@ -160,4 +161,5 @@ const sb_algo_type sb_algo_lime_text = {
     .check = lime_text_check,
     .design = lime_text_design,
     .fit = lime_text_fit,
+    .family = SB_ALGO_MARGINAL,
 };

@@ -137,4 +137,5 @@ const sb_algo_type sb_algo_permutation_shapley = {
     .design = ps_design,
     .fit = ps_fit,
     .state_free = ps_state_free,
+    .family = SB_ALGO_MARGINAL,
 };

@@ -570,4 +570,5 @@ const sb_algo_type sb_algo_proxyspex = {
     .check = ps_check,
     .design = ps_design,
     .fit = ps_fit,
+    .family = SB_ALGO_SPECTRAL,
 };

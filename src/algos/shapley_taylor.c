@@ -251,4 +251,5 @@ const sb_algo_type sb_algo_shapley_taylor = {
     .design = st_design,
     .fit = st_fit,
     .state_free = st_state_free,
+    .family = SB_ALGO_INDEX,
 };

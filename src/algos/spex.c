@@ -183,4 +183,5 @@ const sb_algo_type sb_algo_spex = {
     .design = spex_design,
     .fit = spex_fit,
     .state_free = spex_state_free,
+    .family = SB_ALGO_SPECTRAL,
 };
