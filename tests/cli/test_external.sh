@@ -45,7 +45,7 @@ rows = [json.load(open(p)) for p in glob.glob(sys.argv[1] + "/*.json")]
 assert len(rows) == 6, len(rows)
 seen = set()
 for r in rows:
-    lab = r["algo_label"]
+    lab = r["label"]
     seen.add(lab)
     assert r["status"] == "ok", (lab, r["budget"], r["message"])
     assert 0 < r["queries_used"] <= r["budget"], (lab, r["queries_used"], r["budget"])
@@ -130,7 +130,7 @@ import glob, json, sys
 want = {"hang": "no message within 1 s (timeout)", "exit": "exited with status 7",
         "wrong_n": "result spectrum has n = 9, this run has n = 8",
         "flood_hang": "stderr ends: 'pam spam", "bad_json": "is not a JSON object"}
-rows = {json.load(open(p))["algo_label"]: json.load(open(p)) for p in glob.glob(sys.argv[1] + "/*.json")}
+rows = {json.load(open(p))["label"]: json.load(open(p)) for p in glob.glob(sys.argv[1] + "/*.json")}
 assert set(rows) == set(want), sorted(rows)
 for lab, r in rows.items():
     assert r["status"] == "failed", (lab, r["status"])
