@@ -5,8 +5,8 @@
  *   Möbius:   f(x) = Σ_{S ⊆ supp(x)} a(S)
  *
  * Terms live in insertion order in two parallel arrays (keys: count*words words,
- * values: count doubles) with an open-addressing hash index over them, so lookups
- * are O(1) and iteration is a plain loop over i < sb_spectrum_size(). */
+ * values: count doubles) with a mask map (core/maskmap.h) indexing the keys, so
+ * lookups are O(1) and iteration is a plain loop over i < sb_spectrum_size(). */
 #ifndef SB_SPECTRUM_H
 #define SB_SPECTRUM_H
 
@@ -16,6 +16,7 @@
 
 #include "core/error.h"
 #include "core/mask.h"
+#include "core/maskmap.h"
 
 typedef enum sb_basis { SB_BASIS_FOURIER = 0, SB_BASIS_MOBIUS = 1 } sb_basis;
 
@@ -27,8 +28,7 @@ typedef struct sb_spectrum {
   size_t cap;     /* capacity in terms */
   uint64_t *keys; /* count*words words: the set of term i at keys + i*words */
   double *values; /* count coefficients */
-  size_t *slots;  /* hash index: term index + 1, 0 = empty */
-  size_t nslots;  /* power of two */
+  sb_maskmap index; /* set -> term index over keys */
 } sb_spectrum;
 
 /* Empty spectrum.  Caller frees with sb_spectrum_free.  NULL on ENOMEM or n == 0. */

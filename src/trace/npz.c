@@ -22,6 +22,7 @@
 #include <string.h>
 #include <zlib.h>
 
+#include "core/comb.h"
 #include "core/fsutil.h"
 
 /* ==== little-endian helpers ============================================== */
@@ -781,16 +782,6 @@ int sb_npz_game_read(const char *path, sb_npz_game **out, sb_error *err) {
   return rc;
 }
 
-/* Next combination of k elements from n in lexicographic order (c ascending). */
-static int next_comb(size_t *c, size_t k, size_t n) {
-  size_t i = k;
-  while (i > 0 && c[i - 1] == n - k + i - 1) i--;
-  if (i == 0) return 0;
-  c[i - 1]++;
-  for (size_t j = i; j < k; j++) c[j] = c[j - 1] + 1;
-  return 1;
-}
-
 int sb_npz_game_write(const char *path, unsigned n, const double *table, int has_norm,
                       double norm, sb_error *err) {
   if (n < 1 || n > SB_NPZ_MAX_N)
@@ -809,7 +800,7 @@ int sb_npz_game_write(const char *path, unsigned n, const double *table, int has
   }
   size_t r = 0;
   for (size_t k = 0; k <= n; k++) {
-    for (size_t j = 0; j < k; j++) comb[j] = j;
+    sb_comb_first(comb, k);
     do {
       uint64_t idx = 0;
       unsigned char *row = coal + r * n;
@@ -819,7 +810,7 @@ int sb_npz_game_write(const char *path, unsigned n, const double *table, int has
         row[comb[j]] = 1;
       }
       vals[r++] = table[idx];
-    } while (k > 0 && next_comb(comb, k, n));
+    } while (sb_comb_next(comb, k, n));
   }
   size_t sh_v[1] = {N}, sh_c[2] = {N, n};
   int32_t np32 = (int32_t)n;

@@ -32,30 +32,13 @@
 
 /* ==== records and the hash index ======================================== */
 
-static uint64_t mix64(uint64_t x) {
-  x ^= x >> 30;
-  x *= 0xbf58476d1ce4e5b9ULL;
-  x ^= x >> 27;
-  x *= 0x94d049bb133111ebULL;
-  x ^= x >> 31;
-  return x;
-}
-
-static uint64_t hash_mask(const uint64_t *m, size_t words) {
-  uint64_t h = 0x9e3779b97f4a7c15ULL;
-  for (size_t w = 0; w < words; w++) h = mix64(h ^ m[w]) + w;
-  return h;
-}
-
 sb_trace *sb_trace_alloc(size_t n) {
   if (n == 0 || n > SB_MAX_N) return NULL;
   sb_trace *t = calloc(1, sizeof *t);
   if (!t) return NULL;
   t->h.n = n;
   t->words = sb_mask_words(n);
-  t->nslots = 64;
-  t->slots = calloc(t->nslots, sizeof *t->slots);
-  if (!t->slots) {
+  if (sb_maskmap_init(&t->index, t->words, 32)) {
     free(t);
     return NULL;
   }
@@ -85,7 +68,7 @@ void sb_trace_free(sb_trace *t) {
   sb_trace_header_clear(&t->h);
   free(t->masks);
   free(t->values);
-  free(t->slots);
+  sb_maskmap_release(&t->index);
   free(t);
 }
 
@@ -122,30 +105,8 @@ int sb_trace_header_copy(sb_trace_header *dst, const sb_trace_header *src) {
   return SB_OK;
 }
 
-static int rehash(sb_trace *t, size_t nslots) {
-  size_t *s = calloc(nslots, sizeof *s);
-  if (!s) return SB_ENOMEM;
-  for (size_t i = 0; i < t->count; i++) {
-    size_t k = (size_t)hash_mask(t->masks + i * t->words, t->words) & (nslots - 1);
-    while (s[k]) k = (k + 1) & (nslots - 1);
-    s[k] = i + 1;
-  }
-  free(t->slots);
-  t->slots = s;
-  t->nslots = nslots;
-  return SB_OK;
-}
-
 long sb_trace_find(const sb_trace *t, const uint64_t *mask) {
-  const size_t w = t->words, msk = t->nslots - 1;
-  size_t k = (size_t)hash_mask(mask, w) & msk;
-  for (;;) {
-    size_t s = t->slots[k];
-    if (!s) return -1;
-    const uint64_t *m = t->masks + (s - 1) * w;
-    if (m[0] == mask[0] && (w == 1 || sb_mask_equal(m, mask, w))) return (long)(s - 1);
-    k = (k + 1) & msk;
-  }
+  return sb_maskmap_find(&t->index, t->masks, mask);
 }
 
 int sb_trace_lookup(const sb_trace *t, const uint64_t *mask, double *value) {
@@ -159,17 +120,6 @@ int sb_trace_put(sb_trace *t, const uint64_t *mask, double value, int *added, sb
   if (added) *added = 0;
   if (!isfinite(value))
     return sb_error_set(err, SB_EFORMAT, "value %g is not finite", value);
-  long i = sb_trace_find(t, mask);
-  if (i >= 0) {
-    if (t->values[i] == value) return SB_OK;
-    char *s = malloc(t->h.n + 1);
-    if (s) sb_mask_to_string(mask, t->h.n, s);
-    int rc = sb_error_set(err, SB_EFORMAT,
-                          "duplicate mask %.80s%s with conflicting values %.17g and %.17g",
-                          s ? s : "?", (s && t->h.n > 80) ? "..." : "", t->values[i], value);
-    free(s);
-    return rc;
-  }
   if (t->count == t->cap) {
     size_t cap = t->cap ? 2 * t->cap : 256;
     uint64_t *m = realloc(t->masks, cap * t->words * sizeof *m);
@@ -180,13 +130,21 @@ int sb_trace_put(sb_trace *t, const uint64_t *mask, double value, int *added, sb
     t->values = v;
     t->cap = cap;
   }
-  if (2 * (t->count + 1) > t->nslots && rehash(t, 2 * t->nslots))
-    return sb_error_set(err, SB_ENOMEM, "out of memory for the trace index");
+  long i = sb_maskmap_find_or_add(&t->index, t->masks, mask, t->count);
+  if (i < 0) return sb_error_set(err, SB_ENOMEM, "out of memory for the trace index");
+  if ((size_t)i < t->count) {
+    if (t->values[i] == value) return SB_OK;
+    char *s = malloc(t->h.n + 1);
+    if (s) sb_mask_to_string(mask, t->h.n, s);
+    int rc = sb_error_set(err, SB_EFORMAT,
+                          "duplicate mask %.80s%s with conflicting values %.17g and %.17g",
+                          s ? s : "?", (s && t->h.n > 80) ? "..." : "", t->values[i], value);
+    free(s);
+    return rc;
+  }
   memcpy(t->masks + t->count * t->words, mask, t->words * sizeof *mask);
   t->values[t->count] = value;
-  size_t k = (size_t)hash_mask(mask, t->words) & (t->nslots - 1);
-  while (t->slots[k]) k = (k + 1) & (t->nslots - 1);
-  t->slots[k] = ++t->count;
+  t->count++;
   if (added) *added = 1;
   return SB_OK;
 }
@@ -195,12 +153,7 @@ int sb_trace_put(sb_trace *t, const uint64_t *mask, double value, int *added, sb
 static void trace_truncate(sb_trace *t, size_t keep) {
   if (keep >= t->count) return;
   t->count = keep;
-  memset(t->slots, 0, t->nslots * sizeof *t->slots);
-  for (size_t i = 0; i < t->count; i++) {
-    size_t k = (size_t)hash_mask(t->masks + i * t->words, t->words) & (t->nslots - 1);
-    while (t->slots[k]) k = (k + 1) & (t->nslots - 1);
-    t->slots[k] = i + 1;
-  }
+  sb_maskmap_rebuild(&t->index, t->masks, keep); /* fewer keys: cannot fail */
 }
 
 int sb_trace_is_full(const sb_trace *t) {

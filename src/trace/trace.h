@@ -11,8 +11,8 @@
  * interrupted writer loses at most the batch it was writing.  Readers check every
  * batch's count and CRC and report "file: record N: what was expected".
  *
- * In memory a trace is an insertion-ordered array of records with a hash index on
- * masks (O(1) lookup; sub-microsecond for n <= 64). */
+ * In memory a trace is an insertion-ordered array of records with a mask map
+ * (core/maskmap.h) on the masks (O(1) lookup; sub-microsecond for n <= 64). */
 #ifndef SB_TRACE_H
 #define SB_TRACE_H
 
@@ -22,6 +22,7 @@
 
 #include "core/error.h"
 #include "core/mask.h"
+#include "core/maskmap.h"
 
 #define SB_TRACE_MAGIC "SBTRACE"
 #define SB_TRACE_VERSION 1
@@ -47,8 +48,7 @@ typedef struct sb_trace {
   size_t cap;        /* capacity in records */
   uint64_t *masks;   /* count*words words */
   double *values;    /* count values */
-  size_t *slots;     /* hash index: record + 1, 0 = empty */
-  size_t nslots;     /* power of two */
+  sb_maskmap index;  /* mask -> record index over masks */
 } sb_trace;
 
 /* Empty trace over n features (header strings NULL).  Caller frees with sb_trace_free. */

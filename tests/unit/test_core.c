@@ -1,9 +1,11 @@
-/* Core: masks, spectra, FWHT/Möbius transforms, conversions, JSON, oracle. */
+/* Core: masks, spectra, FWHT/Möbius transforms, conversions, JSON, oracle,
+ * combinatorics (the mask map has its own test_maskmap.c). */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "testutil.h"
+#include "core/comb.h"
 #include "core/params.h"
 #include "core/seed.h"
 #include "core/spectrum.h"
@@ -256,13 +258,48 @@ static void test_names_append(void **state) {
   assert_int_equal(sb_names_append(buf, sizeof buf, sizeof buf, "x"), sizeof buf);
 }
 
+/* Binomials against Pascal's triangle; the k-subset iterator visits C(n, k)
+ * distinct increasing subsets in lexicographic order. */
+static void test_comb(void **state) {
+  (void)state;
+  double row[41] = {1};
+  for (size_t n = 1; n <= 40; n++) {
+    for (size_t k = n; k > 0; k--) row[k] += row[k - 1];
+    for (size_t k = 0; k <= n; k++) assert_true(sb_choose(n, k) == row[k]); /* exact < 2^53 */
+    double sum = 0;
+    for (size_t k = 1; k <= 3 && k <= n; k++) sum += row[k];
+    assert_true(sb_choose_sum_upto(n, 3) == sum);
+  }
+  assert_true(sb_choose(5, 6) == 0);
+  assert_true(sb_choose_sum_upto(5, 0) == 0);
+  assert_true(isinf(sb_choose(5000, 2500)));
+  assert_close(sb_choose(65536, 3), 65536.0 * 65535.0 * 65534.0 / 6.0, 1e-3);
+  for (size_t n = 0; n <= 9; n++)
+    for (size_t k = 0; k <= n; k++) {
+      size_t c[9], prev[9], visits = 0;
+      sb_comb_first(c, k);
+      do {
+        for (size_t i = 0; i < k; i++) assert_true(c[i] < n && (i == 0 || c[i - 1] < c[i]));
+        if (visits) { /* strictly after the previous subset, lexicographically */
+          size_t i = 0;
+          while (i < k && c[i] == prev[i]) i++;
+          assert_true(i < k && c[i] > prev[i]);
+        }
+        memcpy(prev, c, sizeof c);
+        visits++;
+      } while (sb_comb_next(c, k, n));
+      assert_int_equal(visits, (size_t)sb_choose(n, k));
+      for (size_t i = 0; i < k; i++) assert_int_equal(c[i], n - k + i); /* last subset kept */
+    }
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_fwht_brute),         cmocka_unit_test(test_fwht_blocked_large),
       cmocka_unit_test(test_mobius_brute),       cmocka_unit_test(test_conversions),
       cmocka_unit_test(test_eval_large_n),       cmocka_unit_test(test_spectrum_json_topk),
       cmocka_unit_test(test_oracle_distinct_budget), cmocka_unit_test(test_seed_and_noise),
-      cmocka_unit_test(test_names_append),
+      cmocka_unit_test(test_names_append),       cmocka_unit_test(test_comb),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
