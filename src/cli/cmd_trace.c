@@ -39,11 +39,8 @@ static void trace_usage(FILE *fp) {
           "Run `spexbench trace SUBCOMMAND --help` for each subcommand.\n");
 }
 
-/* 1 if FILE is read as a trace (not an .npz or .json to import). */
-static int is_trace_file(const char *f) {
-  size_t l = strlen(f);
-  return !(l >= 4 && !strcmp(f + l - 4, ".npz")) && !(l >= 5 && !strcmp(f + l - 5, ".json"));
-}
+/* 1 if FILE is read as a trace (not an .npz or .json to import): by content. */
+static int is_trace_file(const char *f) { return sb_trace_import_reads_as_trace(f); }
 
 static int wants_help(int argc, char **argv) {
   for (int i = 1; i < argc; i++)

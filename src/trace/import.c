@@ -199,13 +199,26 @@ static size_t read_head(const char *path, unsigned char *buf, size_t len) {
   return got;
 }
 
-int sb_trace_import_any(const char *path, sb_trace **out, sb_error *err) {
+/* Which reader import_any uses for `path`. */
+typedef enum { READ_AS_TRACE, READ_AS_NPZ, READ_AS_JSON } read_as;
+
+static read_as reader_for(const char *path) {
   unsigned char head[512];
   sb_file_kind kind = sb_file_kind_of(head, read_head(path, head, sizeof head));
-  if (kind == SB_FILE_ZIP || (kind != SB_FILE_TRACE && kind != SB_FILE_JSON &&
-                              ends_with(path, ".npz")))
-    return sb_trace_import_npz(path, out, err);
-  if (kind == SB_FILE_JSON || (kind != SB_FILE_TRACE && ends_with(path, ".json")))
-    return sb_trace_import_shapiq_json(path, out, err);
-  return sb_trace_read(path, SB_TRACE_READ_STRICT, out, NULL, err);
+  if (kind == SB_FILE_ZIP) return READ_AS_NPZ;
+  if (kind == SB_FILE_JSON) return READ_AS_JSON;
+  if (kind == SB_FILE_TRACE) return READ_AS_TRACE;
+  if (ends_with(path, ".npz")) return READ_AS_NPZ;
+  if (ends_with(path, ".json")) return READ_AS_JSON;
+  return READ_AS_TRACE;
+}
+
+int sb_trace_import_reads_as_trace(const char *path) { return reader_for(path) == READ_AS_TRACE; }
+
+int sb_trace_import_any(const char *path, sb_trace **out, sb_error *err) {
+  switch (reader_for(path)) {
+    case READ_AS_NPZ: return sb_trace_import_npz(path, out, err);
+    case READ_AS_JSON: return sb_trace_import_shapiq_json(path, out, err);
+    default: return sb_trace_read(path, SB_TRACE_READ_STRICT, out, NULL, err);
+  }
 }

@@ -17,5 +17,7 @@ int sb_trace_import_shapiq_json(const char *path, sb_trace **out, sb_error *err)
  * trace a trace; a file of no known kind by its extension (.npz, .json), else
  * as a trace, so the error comes from the reader it was meant for.  Caller frees. */
 int sb_trace_import_any(const char *path, sb_trace **out, sb_error *err);
+/* 1 if sb_trace_import_any reads `path` as a trace (not an .npz or JSON game). */
+int sb_trace_import_reads_as_trace(const char *path);
 
 #endif
