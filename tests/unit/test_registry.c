@@ -3,8 +3,8 @@
  * Registries (algos/registry.c, data/dataset.c): names unique and non-empty,
  * found by name, each algorithm either design + fit or run (not both), every
  * parameter table well formed (unique names, help text, enum choices) with
- * defaults that validate — every algorithm parameter has one; a family may
- * leave one required (NULL) — and the defaults alone parse.
+ * defaults that validate; a parameter without a default is required and named
+ * when missing, and with none required the defaults alone make a valid set.
  *
  * The template (examples/algorithm_template.c) is compiled here (included), run
  * through sb_algo_execute like any registered algorithm, and the code block of
@@ -24,10 +24,13 @@
 
 #include "../../examples/algorithm_template.c"
 
-/* A parameter table: names unique, help present, enums list their choices and
- * defaults that validate.  `what` names the owner in failure messages. */
-static void check_params(const sb_param_def *defs, const char *what, int defaults_required) {
+/* A parameter table: names unique, help present, enums list their choices,
+ * defaults that validate.  A parameter without a default is required: parsing
+ * the defaults alone then fails, naming it; with none required they make a
+ * complete, valid parameter set.  `what` names the owner. */
+static void check_params(const sb_param_def *defs, const char *what) {
   if (!defs) return;
+  const char *required = NULL;
   for (size_t i = 0; defs[i].name; i++) {
     const sb_param_def *d = &defs[i];
     if (!d->help || !*d->help) print_error("%s: parameter %s has no help\n", what, d->name);
@@ -35,8 +38,7 @@ static void check_params(const sb_param_def *defs, const char *what, int default
     for (size_t j = 0; j < i; j++) assert_string_not_equal(defs[j].name, d->name);
     if (d->type == SB_PARAM_ENUM) assert_true(d->choices && strchr(d->choices, '|'));
     if (!d->def) {
-      if (defaults_required) print_error("%s: parameter %s has no default\n", what, d->name);
-      assert_false(defaults_required);
+      if (!required) required = d->name;
       continue;
     }
     sb_error e = {0};
@@ -44,11 +46,16 @@ static void check_params(const sb_param_def *defs, const char *what, int default
     if (rc) print_error("%s: default of %s does not validate: %s\n", what, d->name, e.msg);
     assert_int_equal(rc, SB_OK);
   }
-  if (defaults_required) { /* the defaults alone make a valid parameter set */
-    sb_params *p = NULL;
-    sb_error e = {0};
-    assert_int_equal(sb_params_parse("", defs, what, &p, &e), SB_OK);
-    assert_int_equal(sb_params_check_required(p, what, &e), SB_OK);
+  sb_params *p = NULL;
+  sb_error e = {0};
+  int rc = sb_params_parse("", defs, what, &p, &e);
+  if (required) {
+    assert_int_not_equal(rc, SB_OK);
+    assert_non_null(strstr(e.msg, required));
+    assert_null(p);
+  } else {
+    if (rc) print_error("%s: the defaults alone do not parse: %s\n", what, e.msg);
+    assert_int_equal(rc, SB_OK);
     sb_params_free(p);
   }
 }
@@ -67,7 +74,7 @@ static void test_algorithm_registry(void **state) {
       print_error("%s: needs design + fit or run, not both or neither\n", t->name);
     assert_true(staged != adaptive);
     assert_true(adaptive || (!t->design == !t->fit));
-    check_params(t->params, t->name, 1);
+    check_params(t->params, t->name);
   }
   assert_true(count >= 12);
   /* the template's name is free, so it could be registered as it is */
@@ -85,7 +92,7 @@ static void test_family_registry(void **state) {
     for (size_t j = 0; j < i; j++) assert_string_not_equal(sb_dataset_families[j]->name, f->name);
     assert_ptr_equal(sb_dataset_family_find(f->name), f);
     if (f->path_arg) assert_null(f->params); /* "family:PATH" takes no parameters */
-    check_params(f->params, f->name, 0);
+    check_params(f->params, f->name);
   }
   assert_true(count >= 6);
 }
