@@ -1,4 +1,4 @@
-/* Shared machinery of the §6 baselines (ALGORITHMS.md §6): the Shapley-kernel
+/* Shared machinery of the §6 baselines (../shared/design/ALGORITHMS.md §6): the Shapley-kernel
  * design used by KernelSHAP and Faith-Shapley (kernel size weights
  * (n−1)/(s(n−s)), paired sampling, whole levels enumerated when the budget
  * covers them, ∅ and [n] always queried), and the efficiency-constrained

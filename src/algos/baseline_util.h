@@ -1,4 +1,4 @@
-/* Helpers shared by the baselines of ALGORITHMS.md §6 (KernelSHAP, Faith-Shapley,
+/* Helpers shared by the baselines of ../shared/design/ALGORITHMS.md §6 (KernelSHAP, Faith-Shapley,
  * LIME, permutation sampling, Shapley–Taylor): the Shapley kernel design with
  * paired sampling and whole size levels, the efficiency-constrained weighted
  * least squares and random permutations.  Distinct-mask sets are mask maps

@@ -16,7 +16,7 @@ int sb_design_uniform_distinct(size_t n, size_t budget, const gsl_rng *r, int in
 /* All 2^n masks in index order (n <= 30). */
 int sb_design_all(size_t n, sb_masks **out, sb_error *err);
 
-/* The reference's rule (ALGORITHMS.md §6): order >= 2 is skipped for n >= 64,
+/* The reference's rule (../shared/design/ALGORITHMS.md §6): order >= 2 is skipped for n >= 64,
  * >= 3 for n >= 32, >= 4 for n >= 16.  Returns SB_ESKIP with the reason, or SB_OK.
  * `force` disables the rule. */
 int sb_order_skip_rule(size_t n, long order, int force, const char *algo, sb_error *err);

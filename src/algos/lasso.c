@@ -1,4 +1,4 @@
-/* LASSO baseline (ALGORITHMS.md §6; the sparse-regression baseline of the
+/* LASSO baseline (../shared/design/ALGORITHMS.md §6; the sparse-regression baseline of the
  * ProxySPEX paper): L1-regularised least squares on the Fourier characters of
  * degree <= d over distinct uniform masks, with a free (unpenalised) intercept
  * standing for F(∅); λ chosen by k-fold CV (default 5) over a log-spaced path

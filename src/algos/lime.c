@@ -1,4 +1,4 @@
-/* LIME as SPEX's benchmark ran it (ALGORITHMS.md §6; Ribeiro et al. 2016):
+/* LIME as SPEX's benchmark ran it (../shared/design/ALGORITHMS.md §6; Ribeiro et al. 2016):
  * distinct masks, each weighted by the exponential kernel
  *   π(x) = sqrt(exp(−d(x)²/w²)),  w = 25 (kernel_width),
  * with d the cosine distance between x and the all-ones mask,

@@ -1,4 +1,4 @@
-/* Permutation-sampling Shapley values (ALGORITHMS.md §6; Castro, Gómez & Tejada
+/* Permutation-sampling Shapley values (../shared/design/ALGORITHMS.md §6; Castro, Gómez & Tejada
  * 2009, "Polynomial calculation of the Shapley value based on sampling").
  * Each random permutation π gives the chain ∅ ⊂ {π1} ⊂ {π1,π2} ⊂ ... ⊂ [n]
  * and the marginal contribution f(P ∪ i) − f(P) of every feature i, with P the

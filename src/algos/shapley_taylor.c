@@ -1,4 +1,4 @@
-/* Shapley–Taylor interaction index of order ℓ (ALGORITHMS.md §3, §6; Sundararajan
+/* Shapley–Taylor interaction index of order ℓ (../shared/design/ALGORITHMS.md §3, §6; Sundararajan
  * et al. 2020).  STII(S) = a(S) for |S| < ℓ, and for |S| = ℓ
  *   STII(S) = E_π Δ_S f(P_π(S)),  Δ_S f(P) = Σ_{L ⊆ S} (−1)^{ℓ−|L|} f(P ∪ L),
  * with P_π(S) the features before the first element of S in π.

@@ -1,5 +1,5 @@
 /* Sparse spectra in the Fourier or Möbius basis, with evaluation, the exact
- * Fourier <-> Möbius conversions of ALGORITHMS.md §1, summaries and JSON I/O. */
+ * Fourier <-> Möbius conversions of ../shared/design/ALGORITHMS.md §1, summaries and JSON I/O. */
 #include "core/spectrum.h"
 
 #include <math.h>

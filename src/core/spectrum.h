@@ -1,5 +1,5 @@
 /* Sparse spectra: coefficients keyed by their set, in the Fourier (Walsh) or the
- * Möbius (unanimity) basis (ALGORITHMS.md §1).
+ * Möbius (unanimity) basis (../shared/design/ALGORITHMS.md §1).
  *
  *   Fourier:  f(x) = Σ_k F(k) (-1)^{<k,x>}
  *   Möbius:   f(x) = Σ_{S ⊆ supp(x)} a(S)
@@ -72,7 +72,7 @@ double sb_spectrum_eval(const sb_spectrum *s, const uint64_t *mask);
 /* out[j] = f(mask j); parallel over masks with OpenMP. */
 void sb_spectrum_eval_batch(const sb_spectrum *s, const sb_masks *masks, double *out);
 
-/* ---- conversions (ALGORITHMS.md §1) ----------------------------------- */
+/* ---- conversions (../shared/design/ALGORITHMS.md §1) ----------------------------------- */
 
 /* New spectrum in the other basis.  A degree-d term spreads over 2^d terms; fails
  * with SB_ERANGE-like SB_EINVAL when a term has degree > max_degree_expand (default 30)

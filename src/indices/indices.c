@@ -1,4 +1,4 @@
-/* Interaction indices from a Möbius spectrum (ALGORITHMS.md §3) and their export
+/* Interaction indices from a Möbius spectrum (../shared/design/ALGORITHMS.md §3) and their export
  * in shapiq's InteractionValues JSON layout.
  *
  * For every support set T of the Möbius spectrum we enumerate its subsets S with
