@@ -1,4 +1,4 @@
-/* Exhaustive baseline (ALGORITHMS.md §2, §6): query all 2^n masks and take the
+/* Exhaustive baseline (../shared/design/ALGORITHMS.md §2, §6): query all 2^n masks and take the
  * exact Fourier spectrum by the fast Walsh–Hadamard transform.  Faithfulness 1
  * by construction; cost 2^n, so it refuses n > 30 and budgets below 2^n. */
 #include <stdlib.h>

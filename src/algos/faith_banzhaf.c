@@ -1,4 +1,4 @@
-/* Faith-Banzhaf interaction index of order ℓ (ALGORITHMS.md §6; ℓ = 1 gives
+/* Faith-Banzhaf interaction index of order ℓ (../shared/design/ALGORITHMS.md §6; ℓ = 1 gives
  * Banzhaf values): least squares on distinct uniform masks with the features of
  * all sets of size <= ℓ plus an intercept.  The span of Möbius monomials of
  * order <= ℓ equals the span of Fourier characters of degree <= ℓ, and the

@@ -1,4 +1,4 @@
-/* KernelSHAP (ALGORITHMS.md §6; Lundberg & Lee 2017) and its order-ℓ
+/* KernelSHAP (../shared/design/ALGORITHMS.md §6; Lundberg & Lee 2017) and its order-ℓ
  * generalisation Faith-Shapley (FSII, Tsai et al. 2023), which share one design
  * and one solver:
  *  - design: ∅ and [n] always, whole size levels (s, n−s) enumerated while the

@@ -1,4 +1,4 @@
-/* ProxySPEX, the proxy-model spectral explainer (ALGORITHMS.md §5).
+/* ProxySPEX, the proxy-model spectral explainer (../shared/design/ALGORITHMS.md §5).
  *
  *  1. Uniform masks: `sampling=distinct` (shapiq: distinct masks, ∅ and [n]
  *     always included; the default) or `sampling=iid` (the reference code: i.i.d.

@@ -1,4 +1,4 @@
-/* SPEX, the sparse spectral explainer (ALGORITHMS.md §4), as a harness algorithm.
+/* SPEX, the sparse spectral explainer (../shared/design/ALGORITHMS.md §4), as a harness algorithm.
  *
  * design: budget -> (b, t) (largest b with N(b) = C·P·2^b <= budget, t lowered
  *         towards 2 when b <= 2), then the BCH-coded masks x = M_c ℓ ⊕ d_p

@@ -1,4 +1,4 @@
-/* Interaction indices from a Möbius spectrum (ALGORITHMS.md §3) and their export
+/* Interaction indices from a Möbius spectrum (../shared/design/ALGORITHMS.md §3) and their export
  * in shapiq's InteractionValues JSON layout.
  *
  * For every support set T of the Möbius spectrum we enumerate its subsets S with
@@ -19,6 +19,7 @@
 #include <strings.h>
 #include <time.h>
 
+#include "core/comb.h"
 #include "core/fsutil.h"
 
 #define SB_INDEX_DEFAULT_MAX_TERMS ((size_t)1 << 26)
@@ -78,16 +79,6 @@ void sb_bernoulli(size_t m, double *out) {
   free(b);
 }
 
-/* C(n, k) as a double: exact products for moderate sizes, lgamma beyond. */
-static double binom(size_t n, size_t k) {
-  if (k > n) return 0;
-  if (k > n - k) k = n - k;
-  if (n > 1000) return exp(lgamma((double)n + 1) - lgamma((double)k + 1) - lgamma((double)(n - k) + 1));
-  double c = 1;
-  for (size_t i = 1; i <= k; i++) c = c * (double)(n - k + i) / (double)i;
-  return c;
-}
-
 double sb_index_weight(sb_index_kind k, size_t s, size_t t, size_t l) {
   if (s > t) return 0;
   switch (k) {
@@ -101,18 +92,18 @@ double sb_index_weight(sb_index_kind k, size_t s, size_t t, size_t l) {
       return ldexp(1.0, -(int)(t - s));
     case SB_INDEX_STII:
       if (s < l) return s == t ? 1.0 : 0.0;
-      if (s == l) return 1.0 / binom(t, l);
+      if (s == l) return 1.0 / sb_choose(t, l);
       return 0;
     case SB_INDEX_FBII:
       if (s > l) return 0;
       if (t <= l) return s == t ? 1.0 : 0.0;
-      return (((l - s) & 1) ? -1.0 : 1.0) * ldexp(1.0, -(int)(t - s)) * binom(t - s - 1, l - s);
+      return (((l - s) & 1) ? -1.0 : 1.0) * ldexp(1.0, -(int)(t - s)) * sb_choose(t - s - 1, l - s);
     case SB_INDEX_FSII:
       if (s > l) return 0;
       if (t <= l) return s == t ? 1.0 : 0.0;
       if (s == 0) return 0;
-      return (((l - s) & 1) ? -1.0 : 1.0) * ((double)s / (double)(l + s)) * binom(l, s) *
-             (binom(t - 1, l) / binom(t + l - 1, l + s));
+      return (((l - s) & 1) ? -1.0 : 1.0) * ((double)s / (double)(l + s)) * sb_choose(l, s) *
+             (sb_choose(t - 1, l) / sb_choose(t + l - 1, l + s));
     default:
       return NAN;
   }
@@ -137,18 +128,12 @@ static int for_subsets(const size_t *idx, size_t t, size_t smax, uint64_t *cur, 
   }
   int rc = SB_OK;
   for (size_t s = 0; s <= smax && !rc; s++) {
-    for (size_t i = 0; i < s; i++) comb[i] = i;
-    for (;;) {
+    sb_comb_first(comb, s);
+    do {
       memset(cur, 0, words * sizeof *cur);
       for (size_t i = 0; i < s; i++) sb_mask_set(cur, idx[comb[i]]);
       if ((rc = cb(ctx, cur, s))) break;
-      /* next combination of s out of t */
-      size_t i = s;
-      while (i > 0 && comb[i - 1] == t - s + i - 1) i--;
-      if (i == 0) break;
-      comb[i - 1]++;
-      for (size_t j = i; j < s; j++) comb[j] = comb[j - 1] + 1;
-    }
+    } while (sb_comb_next(comb, s, t));
   }
   free(heap);
   return rc;
@@ -185,7 +170,7 @@ static int accumulate(const sb_spectrum *mob, sb_index_kind k, size_t order, siz
   double work = 0;
   for (size_t i = 0; i < mob->count; i++) {
     size_t t = sb_spectrum_degree(mob, i);
-    for (size_t s = 0; s <= order && s <= t; s++) work += binom(t, s);
+    for (size_t s = 0; s <= order && s <= t; s++) work += sb_choose(t, s);
   }
   if (work > 4.0 * (double)max_terms + 1e6) {
     rc = sb_error_set(err, SB_EINVAL,
@@ -407,7 +392,7 @@ json_t *sb_index_to_shapiq_json(const sb_spectrum *values, const sb_index_export
   /* All sets of the orders when that is affordable (shapiq's lookup is dense),
    * else only the stored ones. */
   double all = 0;
-  for (size_t s = mino; s <= maxo; s++) all += binom(n, s);
+  for (size_t s = mino; s <= maxo; s++) all += sb_choose(n, s);
   if (all <= 1e6) {
     for (size_t i = 0; i < n; i++) idx[i] = i;
     size_t *all_idx = malloc((n ? n : 1) * sizeof *all_idx);

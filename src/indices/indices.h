@@ -1,4 +1,4 @@
-/* Interaction indices from a spectrum (ALGORITHMS.md §3).
+/* Interaction indices from a spectrum (../shared/design/ALGORITHMS.md §3).
  *
  * Every index is a linear map of the Möbius coefficients a(T):
  *   index(S) = Σ_{T ⊇ S} w(s, t, ℓ) · a(T)      (s = |S|, t = |T|, ℓ = order)
