@@ -29,7 +29,7 @@ static void fit_usage(FILE *fp) {
           "  --json                print one JSON object instead of a table\n"
           "  --heldout N           held-out masks for R² (default 10000; 0 = none)\n"
           "  --index NAME          interaction index of the surrogate: Moebius, SII, BII, FSII,\n"
-          "                        FBII, STII, k-SII, SV, BV (ALGORITHMS.md §3)\n"
+          "                        FBII, STII, k-SII, SV, BV (docs/BASELINES.md)\n"
           "  --order L             its order (default 2; 1 for SV/BV)\n"
           "  --top K               print the K largest interactions (default 20)\n"
           "  --export FILE.json    write them in shapiq's InteractionValues JSON layout\n");

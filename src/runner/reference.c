@@ -63,7 +63,7 @@ static int bucket_of(size_t n) {
   return b;
 }
 
-/* SPEX's delay count P(n) for t = 5 (ALGORITHMS.md §4 table). */
+/* SPEX's delay count P(n) for t = 5 (../shared/design/ALGORITHMS.md §4 table). */
 static size_t spex_p(size_t n) {
   static const size_t upto[] = {11, 36, 92, 215, 466, 973, 1992};
   static const size_t p[] = {21, 28, 36, 41, 46, 51, 56};
