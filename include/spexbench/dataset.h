@@ -36,10 +36,10 @@ typedef int (*spexbench_eval_fn)(void *user, size_t n, const uint64_t *masks, si
                                  double *values, spexbench_error *err);
 
 /* A dataset over n features (1 <= n <= 65536) answered by fn(user, ...).
- * `name` labels it in results and error messages and enters the seed
- * derivation of spexbench_fit (NULL = "callback").  The dataset borrows `user`
- * (it must outlive the dataset) and copies `name`.  Caller frees with
- * spexbench_dataset_free. */
+ * `name` (up to 127 characters; NULL = "callback") labels it in results and
+ * error messages and enters the seed derivation of spexbench_fit.  The dataset
+ * borrows `user` (it must outlive the dataset) and copies `name`.  Caller frees
+ * with spexbench_dataset_free. */
 SPEXBENCH_API int spexbench_dataset_from_callback(size_t n, spexbench_eval_fn fn, void *user,
                                                   const char *name, spexbench_dataset **out,
                                                   spexbench_error *err);

@@ -87,7 +87,7 @@ static int read_options(const spexbench_run_options *in, spexbench_run_options *
 }
 
 static spexbench_result *result_new(const sb_algo_type *type, const sb_params *params,
-                                    const spexbench_dataset *d, size_t budget, uint64_t seed) {
+                                    const spexbench_dataset *d, size_t budget) {
   spexbench_result *r = calloc(1, sizeof *r);
   if (!r) return NULL;
   r->params = sb_params_canonical(params);
@@ -99,7 +99,6 @@ static spexbench_result *result_new(const sb_algo_type *type, const sb_params *p
   snprintf(r->dataset, sizeof r->dataset, "%s", d->impl->name);
   r->n = d->impl->n;
   r->budget = budget;
-  r->seed = seed;
   r->r2_heldout = r->r2_exact = r->precision = r->recall = r->rel_error = NAN;
   return r;
 }
@@ -164,6 +163,28 @@ static int add_metrics(spexbench_result *r, const spexbench_dataset *d,
   return SB_OK;
 }
 
+/* The steps both entry points begin with: options over the defaults, then the
+ * algorithm name and its parameters validated against the algorithm's table. */
+static int prepare(const spexbench_run_options *in, const char *algo, spexbench_run_options *o,
+                   const sb_algo_type **type, sb_params **params, spexbench_error *err) {
+  int rc = read_options(in, o, err);
+  if (rc) return rc;
+  sb_error e = {0};
+  if ((rc = sb_algo_parse(algo, type, params, &e))) return api_fail(err, rc, &e);
+  return SB_OK;
+}
+
+/* ... and end with: the result handed over, or freed and the error reported. */
+static int finish(spexbench_result *r, int rc, const sb_error *e, spexbench_result **out,
+                  spexbench_error *err) {
+  if (rc) {
+    spexbench_result_free(r);
+    return api_fail(err, rc, e);
+  }
+  *out = r;
+  return api_ok(err);
+}
+
 int spexbench_fit(spexbench_dataset *d, const char *algo, size_t budget, uint64_t seed,
                   const spexbench_run_options *opts, spexbench_result **out,
                   spexbench_error *err) {
@@ -172,34 +193,23 @@ int spexbench_fit(spexbench_dataset *d, const char *algo, size_t budget, uint64_
   if (!d || !algo) return api_error(err, SB_EINVAL, "spexbench_fit: dataset or algo is NULL");
   if (budget == 0) return api_error(err, SB_EINVAL, "spexbench_fit: budget must be >= 1");
   spexbench_run_options o;
-  int rc = read_options(opts, &o, err);
-  if (rc) return rc;
-  sb_error e = {0};
   const sb_algo_type *type = NULL;
   sb_params *params = NULL;
-  if ((rc = sb_algo_parse(algo, &type, &params, &e))) return api_fail(err, rc, &e);
-  spexbench_result *r = NULL;
+  int rc = prepare(opts, algo, &o, &type, &params, err);
+  if (rc) return rc;
+  sb_error e = {0};
   sb_oracle *oracle = sb_oracle_alloc(d->impl->n, d->impl->eval, d->impl->ctx, budget);
-  uint64_t run_seed = 0, design_seed = 0, heldout_seed = 0;
-  if (oracle) {
-    char *canon = sb_params_canonical(params);
-    if (canon)
-      sb_run_seeds(seed, d->spec, 0, type->name, canon, budget, 0, &run_seed, &design_seed,
-                   &heldout_seed);
-    r = canon ? result_new(type, params, d, budget, run_seed) : NULL;
-    free(canon);
-  }
-  if (!r) rc = sb_error_set(&e, SB_ENOMEM, "spexbench_fit: out of memory");
-  if (!rc) rc = execute(type, params, oracle, d, run_seed, design_seed, o.threads, r, &e);
+  spexbench_result *r = oracle ? result_new(type, params, d, budget) : NULL;
+  uint64_t design_seed = 0, heldout_seed = 0;
+  if (r)
+    sb_run_seeds(seed, d->spec, 0, type->name, r->params, budget, 0, &r->seed, &design_seed,
+                 &heldout_seed);
+  else rc = sb_error_set(&e, SB_ENOMEM, "spexbench_fit: out of memory");
+  if (!rc) rc = execute(type, params, oracle, d, r->seed, design_seed, o.threads, r, &e);
   if (!rc) rc = add_metrics(r, d, &o, heldout_seed, &e);
   sb_oracle_free(oracle);
   sb_params_free(params);
-  if (rc) {
-    spexbench_result_free(r);
-    return api_fail(err, rc, &e);
-  }
-  *out = r;
-  return api_ok(err);
+  return finish(r, rc, &e, out, err);
 }
 
 int spexbench_run_algorithm(spexbench_oracle *o, const char *algo, uint64_t seed,
@@ -210,22 +220,17 @@ int spexbench_run_algorithm(spexbench_oracle *o, const char *algo, uint64_t seed
   if (!o || !algo)
     return api_error(err, SB_EINVAL, "spexbench_run_algorithm: oracle or algo is NULL");
   spexbench_run_options opt;
-  int rc = read_options(opts, &opt, err);
-  if (rc) return rc;
-  sb_error e = {0};
   const sb_algo_type *type = NULL;
   sb_params *params = NULL;
-  if ((rc = sb_algo_parse(algo, &type, &params, &e))) return api_fail(err, rc, &e);
-  spexbench_result *r = result_new(type, params, o->dataset, sb_oracle_budget(o->impl), seed);
-  if (!r) rc = sb_error_set(&e, SB_ENOMEM, "spexbench_run_algorithm: out of memory");
+  int rc = prepare(opts, algo, &opt, &type, &params, err);
+  if (rc) return rc;
+  sb_error e = {0};
+  spexbench_result *r = result_new(type, params, o->dataset, sb_oracle_budget(o->impl));
+  if (r) r->seed = seed;
+  else rc = sb_error_set(&e, SB_ENOMEM, "spexbench_run_algorithm: out of memory");
   if (!rc) rc = execute(type, params, o->impl, o->dataset, seed, seed, opt.threads, r, &e);
   sb_params_free(params);
-  if (rc) {
-    spexbench_result_free(r);
-    return api_fail(err, rc, &e);
-  }
-  *out = r;
-  return api_ok(err);
+  return finish(r, rc, &e, out, err);
 }
 
 /* ==== results ============================================================ */

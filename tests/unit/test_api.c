@@ -178,8 +178,11 @@ static void test_callback_oracle(void **state) {
   uint64_t high = (uint64_t)1 << 6;
   assert_int_equal(spexbench_oracle_query(o, &high, 1, v, &err), SPEXBENCH_EINVAL);
   spexbench_oracle_free(o);
-  assert_int_equal(spexbench_dataset_from_callback(0, model_eval, &m, "x", &d, &err) == 0, 0);
   spexbench_dataset_free(d);
+  assert_int_equal(spexbench_dataset_from_callback(0, model_eval, &m, "x", &d, &err),
+                   SPEXBENCH_EINVAL);
+  assert_null(d);
+  assert_non_null(strstr(err.message, "n = 0"));
 }
 
 static void test_callback_errors(void **state) {
