@@ -4,7 +4,8 @@
 # 1. `cmake --install` into BUILD_DIR/install-test (never outside the build dir);
 # 2. every public header compiles on its own, as C99 and as C++;
 # 3. examples/c/explain.c builds through pkg-config (and runs: it must find the
-#    planted interactions), then through find_package (shared and static);
+#    planted interactions), statically through pkg-config --static, then through
+#    find_package (shared and static targets);
 # 4. libspexbench.so.0 has its SONAME and exports only spexbench_* symbols.
 set -euo pipefail
 build=$(cd "$1" && pwd)
@@ -49,6 +50,13 @@ grep -q "FSII (3, 7)  -1.19\|FSII (3, 7)  -1.20" "$work/explain.out" || fail "ex
 # a failing run is a clean error and exit status 1
 if "$work/explain" no-such-algo 100 2>"$work/bad.err"; then fail "an unknown algorithm did not fail"; fi
 grep -q "unknown\|valid" "$work/bad.err" || fail "unknown algorithm message: $(cat "$work/bad.err")"
+
+# the archive through pkg-config --static (Requires.private / Libs.private)
+cc -std=c11 "$src/examples/c/explain.c" $(pkg-config --cflags spexbench) "$libdir/libspexbench.a" \
+   $(pkg-config --static --libs spexbench | sed 's/-lspexbench//') -o "$work/explain_pc_static" ||
+  fail "static link through pkg-config --static"
+if ldd "$work/explain_pc_static" | grep -q libspexbench; then fail "explain_pc_static links libspexbench.so"; fi
+"$work/explain_pc_static" faith-banzhaf:order=2 600 | grep -q "FSII (1, 2)" || fail "explain_pc_static output"
 
 # 3b. find_package: shared and static targets
 cmake -S "$src/examples/c" -B "$work/cmake" -DCMAKE_PREFIX_PATH="$prefix" \
