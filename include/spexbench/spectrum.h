@@ -52,7 +52,7 @@ SPEXBENCH_API size_t spexbench_spectrum_term(const spexbench_spectrum *s, size_t
  * values into values[0 .. size); either may be NULL.  Buffers are the caller's. */
 SPEXBENCH_API void spexbench_spectrum_export(const spexbench_spectrum *s, uint64_t *sets,
                                              double *values);
-/* Coefficient of the set {members[0..len)} (0 when absent). */
+/* Coefficient of the set {members[0..len)} (0 when absent or a member is >= n). */
 SPEXBENCH_API double spexbench_spectrum_get(const spexbench_spectrum *s, const size_t *members,
                                             size_t len);
 /* Set the coefficient of {members[0..len)} (creating the term).  SPEXBENCH_EINVAL
