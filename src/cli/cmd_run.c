@@ -11,9 +11,11 @@ static void run_usage(FILE *fp) {
           "usage: spexbench run CONFIG [--out DIR] [--jobs N] [--threads T] [--force] [--quiet]\n\n"
           "Expand CONFIG (INI) into runs (datasets × algorithms × budgets × repetitions), run\n"
           "them (N at a time, each in its own worker process) and write under DIR (default\n"
-          "results/<experiment name>/): runs.csv, summary.csv, context.json,\n"
+          "results/<experiment name>/): runs.csv, summary.csv, context.json, REPORT.md,\n"
           "faithfulness.png and .svg, and one JSON file per run in runs/.  Finished runs are\n"
           "skipped on a rerun unless --force.  Results do not depend on --jobs or on order.\n"
+          "A folder git tracks is not rewritten while the source tree has uncommitted\n"
+          "changes (docs/RESULTS.md, Provenance).\n"
           "  --threads T  threads per run (default: all cores; XGBoost's results may differ\n"
           "               in the last bits across thread counts)\n"
           "See configs/quickstart.ini and docs/CONFIG.md for the format.\n");

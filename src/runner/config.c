@@ -282,9 +282,7 @@ static void grid_point(const grid *g, size_t idx, char *params, size_t plen, cha
 /* Validate every value of every axis against a param table. */
 static int grid_add(grid *g, const entry *e, const sb_param_def *defs, const char *owner,
                     const char *path, sb_error *err) {
-  const sb_param_def *d = NULL;
-  for (const sb_param_def *p = defs; p && p->name; p++)
-    if (!strcmp(p->name, e->key)) d = p;
+  const sb_param_def *d = sb_param_def_find(defs, e->key); /* pass-through keys too */
   char where[1200];
   snprintf(where, sizeof where, "%s:%d", path, e->line);
   if (!d) {
