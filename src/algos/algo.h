@@ -45,6 +45,8 @@ typedef struct sb_fit {
 
 /* Add seconds to a named phase (creating it). */
 void sb_fit_phase_add(sb_fit *fit, const char *name, double seconds);
+/* Seconds of a named phase (0 if the fit has none). */
+double sb_fit_phase_seconds(const sb_fit *fit, const char *name);
 void sb_fit_clear(sb_fit *fit);
 /* Append "key=value" to fit->info (printf-style). */
 void sb_fit_info(sb_fit *fit, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -73,7 +75,7 @@ typedef struct sb_algo_type {
   /* The query design: a batch of masks (distinct count must fit the budget).
    * `*state` may carry anything fit needs (freed with state_free). */
   int (*design)(const sb_algo_ctx *ctx, sb_masks **masks, void **state, sb_error *err);
-  /* Fit the surrogate from the design's answers. */
+  /* Fit the surrogate from the design's answers (masks is NULL for a streamed design). */
   int (*fit)(const sb_algo_ctx *ctx, void *state, const sb_masks *masks, const double *values,
              sb_fit *out, sb_error *err);
   void (*state_free)(void *state);
@@ -81,6 +83,15 @@ typedef struct sb_algo_type {
   int (*run)(const sb_algo_ctx *ctx, sb_oracle *oracle, sb_fit *out, sb_error *err);
   unsigned flags; /* SB_ALGO_* below (0 = none) */
   sb_algo_family family;       /* for grouping in reports (default: other) */
+  /* Optional streamed design, for designs too large to hold as one block of masks
+   * (SPEX at n = 65,536: 66,048 masks of 8 KiB).  When both are set the driver calls
+   * `design` with masks == NULL (it prepares `*state` only), then asks for the
+   * design_count(state) masks chunk by chunk — design_chunk(state, first, out)
+   * writes masks [first, first + out->count) into `out` — and queries each chunk;
+   * only the answers are kept, and `fit` gets masks == NULL.  A chunk that would
+   * cross the budget fails as a batch does (earlier chunks stay counted). */
+  size_t (*design_count)(const void *state);
+  int (*design_chunk)(const void *state, size_t first, sb_masks *out, sb_error *err);
 } sb_algo_type;
 
 /* The surrogate is the exact transform of all 2^n answers, not an estimate (so

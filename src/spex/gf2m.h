@@ -9,7 +9,7 @@
 
 #include "core/error.h"
 
-#define SB_GF2M_MAX_M 20
+#define SB_GF2M_MAX_M 21 /* m = 21 covers n = 2^20 = SB_MAX_N at any t <= SB_BCH_MAX_T */
 
 typedef struct sb_gf2m {
   unsigned m;        /* field degree */

@@ -33,7 +33,7 @@ check no_algorithm "c.ini: no \[algorithm LABEL\]" "${base/\[algorithm exhaustiv
 check dataset_without_family "c.ini:5: \[dataset d\] needs 'family" "${base/family = fourier/}"
 check dataset_missing_param "c.ini:5: \[dataset d\] needs 'n'" "${base/n = 6/}"
 # --- dataset values the family rejects: a config error naming the section and the value
-check dataset_n_zero "c.ini:5: \[dataset d\] n = 0: expected 1..65536" "${base/n = 6/n = 0}"
+check dataset_n_zero "c.ini:5: \[dataset d\] n = 0: expected 1..1048576" "${base/n = 6/n = 0}"
 check dataset_grid_value "c.ini:5: \[dataset d\] k = 99 exceeds the 62 sets of size 1..5" "${base/k = 3/k = 3, 99}"
 check dataset_hier_rho "c.ini:5: \[dataset d\] rho = 2: expected \(0, 1\]" "${base/fourier/hierarchical
 rho = 2}"

@@ -231,6 +231,112 @@ static void test_oracle_distinct_budget(void **state) {
   sb_oracle_free(o);
 }
 
+/* Fingerprints: deterministic, and no collision among a base mask and all its
+ * one- and two-bit neighbours (structured differences, as designs make them). */
+static void test_mask_fingerprint(void **state) {
+  (void)state;
+  const size_t n = 1500, words = sb_mask_words(n); /* odd word count: the padded tail */
+  uint64_t *m = calloc(words, sizeof *m), fp[2], fp2[2];
+  gsl_rng *r = sb_rng_alloc(3);
+  sb_mask_random(m, n, r);
+  sb_mask_fingerprint(m, words, fp);
+  sb_mask_fingerprint(m, words, fp2);
+  assert_true(fp[0] == fp2[0] && fp[1] == fp2[1]);
+  sb_spectrum *seen = sb_spectrum_alloc(SB_BASIS_FOURIER, 128); /* a set of 128-bit keys */
+  assert_int_equal(sb_spectrum_put(seen, fp, 0), SB_OK);
+  size_t count = 1;
+  for (size_t i = 0; i < n; i++) {
+    sb_mask_flip(m, i);
+    sb_mask_fingerprint(m, words, fp);
+    assert_int_equal(sb_spectrum_put(seen, fp, 0), SB_OK);
+    count++;
+    for (size_t j = i + 1; j < n; j += 97) {
+      sb_mask_flip(m, j);
+      sb_mask_fingerprint(m, words, fp);
+      assert_int_equal(sb_spectrum_put(seen, fp, 0), SB_OK);
+      count++;
+      sb_mask_flip(m, j);
+    }
+    sb_mask_flip(m, i);
+  }
+  assert_int_equal(sb_spectrum_size(seen), count);
+  sb_spectrum_free(seen);
+  gsl_rng_free(r);
+  free(m);
+}
+
+/* Answers with the number of set bits plus 1000 × the lowest set bit's index. */
+static int bits_eval(void *ctx, const uint64_t *masks, size_t count, double *out, sb_error *err) {
+  (void)err;
+  const size_t words = *(const size_t *)ctx;
+  count_calls += (int)count;
+  for (size_t j = 0; j < count; j++) {
+    const uint64_t *m = masks + j * words;
+    size_t idx[4096], c = sb_mask_indices(m, words, idx);
+    out[j] = (double)c + (c ? 1000.0 * (double)idx[0] : 0);
+  }
+  return SB_OK;
+}
+
+/* The oracle above 1,024 features keeps fingerprints: the same counting, caching,
+ * budget and rollback, and each new mask evaluated (gathered or in place). */
+static void test_oracle_large_masks(void **state) {
+  (void)state;
+  const size_t n = 3000, words = sb_mask_words(n);
+  count_calls = 0;
+  sb_oracle *o = sb_oracle_alloc(n, bits_eval, (void *)&words, 6);
+  sb_masks *b = sb_masks_alloc(n, 5);
+  for (size_t j = 0; j < 5; j++) sb_mask_set(sb_masks_at(b, j), 100 * (j % 3));
+  sb_mask_set(sb_masks_at(b, 4), 2999);
+  /* masks: {0}, {100}, {200}, {0}, {100, 2999}: one repeat inside the batch */
+  double out[8];
+  sb_error err = {0};
+  assert_int_equal(sb_oracle_query(o, b, out, &err), SB_OK);
+  assert_int_equal(sb_oracle_used(o), 4);
+  assert_int_equal(count_calls, 4);
+  assert_close(out[0], 1, 0);
+  assert_close(out[2], 200001, 0);
+  assert_close(out[3], 1, 0);
+  assert_close(out[4], 100002, 0);
+  /* {5}, {6} new and {0} cached: the new ones are gathered for evaluation */
+  sb_masks *c = sb_masks_alloc(n, 3);
+  sb_mask_set(sb_masks_at(c, 0), 5);
+  sb_mask_set(sb_masks_at(c, 1), 6);
+  sb_mask_set(sb_masks_at(c, 2), 0);
+  assert_int_equal(sb_oracle_query(o, c, out, &err), SB_OK);
+  assert_int_equal(sb_oracle_used(o), 6);
+  assert_int_equal(count_calls, 6);
+  assert_close(out[0], 5001, 0);
+  assert_close(out[1], 6001, 0);
+  assert_close(out[2], 1, 0);
+  /* one more new mask crosses the budget of 6: nothing evaluated or counted */
+  sb_masks *d = sb_masks_alloc(n, 2);
+  sb_mask_set(sb_masks_at(d, 0), 1234);
+  sb_mask_set(sb_masks_at(d, 1), 200);
+  assert_int_equal(sb_oracle_query(o, d, out, &err), SB_EBUDGET);
+  assert_int_equal(sb_oracle_used(o), 6);
+  assert_int_equal(count_calls, 6);
+  /* the cache still answers its masks after the rollback */
+  sb_masks *e = sb_masks_alloc(n, 1);
+  sb_mask_set(sb_masks_at(e, 0), 200);
+  assert_int_equal(sb_oracle_query(o, e, out, &err), SB_OK);
+  assert_int_equal(count_calls, 6);
+  assert_close(out[0], 200001, 0);
+  /* a batch of new masks only is evaluated in place */
+  sb_oracle_set_budget(o, SB_BUDGET_NONE);
+  sb_mask_clear(sb_masks_at(d, 1), 200);
+  sb_mask_set(sb_masks_at(d, 1), 2000);
+  assert_int_equal(sb_oracle_query(o, d, out, &err), SB_OK);
+  assert_int_equal(sb_oracle_used(o), 8);
+  assert_close(out[0], 1234001, 0);
+  assert_close(out[1], 2000001, 0);
+  sb_masks_free(b);
+  sb_masks_free(c);
+  sb_masks_free(d);
+  sb_masks_free(e);
+  sb_oracle_free(o);
+}
+
 static void test_seed_and_noise(void **state) {
   (void)state;
   const char *p1[] = {"a", "b", NULL}, *p2[] = {"ab", "", NULL}, *p3[] = {"a", "b", NULL};
@@ -335,7 +441,8 @@ int main(void) {
       cmocka_unit_test(test_eval_large_n),       cmocka_unit_test(test_spectrum_json_topk),
       cmocka_unit_test(test_oracle_distinct_budget), cmocka_unit_test(test_seed_and_noise),
       cmocka_unit_test(test_names_append),       cmocka_unit_test(test_comb),
-      cmocka_unit_test(test_atomic_write_errno),
+      cmocka_unit_test(test_atomic_write_errno), cmocka_unit_test(test_mask_fingerprint),
+      cmocka_unit_test(test_oracle_large_masks),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -47,6 +47,42 @@ static void test_fourier_generator(void **state) {
   sb_dataset_free(f);
 }
 
+/* Large n: the families evaluate from the terms' index lists; the answers are the
+ * spectrum's own evaluation (bit for bit for a Fourier function).  n is limited to
+ * SB_MAX_N = 2^20 in one place. */
+static void test_large_n_families(void **state) {
+  (void)state;
+  static const char *specs[] = {"fourier:n=5000,k=40,degree=5,constant=0.5,seed=1",
+                                "soum:n=3000,k=15,max_order=4,seed=2",
+                                "hierarchical:n=3000,k=4,degree=3,seed=3"};
+  gsl_rng *r = sb_rng_alloc(9);
+  for (size_t a = 0; a < 3; a++) {
+    sb_dataset *d = open_ok(specs[a]);
+    const size_t m = 500;
+    sb_masks *masks = sb_masks_alloc(d->n, m);
+    for (size_t j = 0; j < m; j++) sb_mask_random(sb_masks_at(masks, j), d->n, r);
+    double *y = malloc(m * sizeof *y), *z = malloc(m * sizeof *z);
+    sb_error err;
+    assert_int_equal(d->eval(d->ctx, masks->bits, m, y, &err), SB_OK);
+    sb_spectrum_eval_batch(d->truth, masks, z);
+    for (size_t j = 0; j < m; j++) {
+      if (a == 0) assert_true(y[j] == z[j]);
+      else assert_close(y[j], z[j], 1e-9);
+    }
+    free(y);
+    free(z);
+    sb_masks_free(masks);
+    sb_dataset_free(d);
+  }
+  gsl_rng_free(r);
+  sb_dataset *d = open_ok("fourier:n=1048576,k=5,degree=3,seed=1");
+  assert_int_equal(d->n, (size_t)SB_MAX_N);
+  sb_dataset_free(d);
+  sb_error err = {0};
+  assert_int_not_equal(sb_dataset_open("fourier:n=1048577,k=5,seed=1", &d, &err), SB_OK);
+  assert_non_null(strstr(err.msg, "1..1048576"));
+}
+
 static void test_snr_and_noise_determinism(void **state) {
   (void)state;
   sb_dataset *d = open_ok("fourier:n=40,k=20,degree=3,snr_db=10,seed=1");
@@ -243,7 +279,7 @@ int main(void) {
       cmocka_unit_test(test_fourier_generator),      cmocka_unit_test(test_snr_and_noise_determinism),
       cmocka_unit_test(test_soum_hierarchical),      cmocka_unit_test(test_r2_parseval_vs_heldout),
       cmocka_unit_test(test_exhaustive_exact),       cmocka_unit_test(test_faith_banzhaf_projection),
-      cmocka_unit_test(test_lasso_ridge),
+      cmocka_unit_test(test_lasso_ridge),            cmocka_unit_test(test_large_n_families),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
