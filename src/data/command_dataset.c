@@ -310,7 +310,7 @@ const sb_dataset_family sb_family_command = {
     "command",
     "live model process over the line protocol; every answer recorded to a resumable trace",
     command_params,
-    0,
+    SB_FAMILY_LIVE,
     command_open,
     command_check,
 };
