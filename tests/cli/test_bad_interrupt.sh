@@ -35,7 +35,7 @@ if wait_for has_result "$TMP/a"; then
   kill -INT -- "-$pid" 2>/dev/null || kill -INT "$pid"
   wait "$pid"; rc=$?
   [ "$rc" -eq 130 ] && ok "sigint: exit 130" || fail "sigint: exit $rc: $(cat "$TMP/a.err")"
-  grep -Eq "interrupted: [0-9]+ of 8 runs finished and kept in" "$TMP/a.err" && ok "sigint: message" || fail "sigint: message: $(cat "$TMP/a.err")"
+  grep -Eq "interrupted by SIGINT: [0-9]+ of 8 runs finished and kept in" "$TMP/a.err" && ok "sigint: message" || fail "sigint: message: $(cat "$TMP/a.err")"
   n=$(ls "$TMP/a/runs" | grep -c '\.json$' || true)
   [ "$n" -ge 1 ] && [ "$n" -lt 8 ] && ok "sigint: $n of 8 runs kept" || fail "sigint: $n runs kept (expected 1..7)"
   out=$(results_valid "$TMP/a" "all(r['status'] == 'ok' for r in rows)" 2>&1) && ok "sigint: runs.csv complete and valid ($out)" || fail "sigint: $out"
