@@ -29,7 +29,7 @@ int cmd_list(int argc, char **argv) {
   printf("\ndataset families (--dataset FAMILY:key=value,... or FAMILY:PATH):\n");
   for (size_t i = 0; sb_dataset_families[i]; i++) {
     printf("  %-20s %s\n", sb_dataset_families[i]->name, sb_dataset_families[i]->summary);
-    if (verbose && !sb_dataset_families[i]->path_arg)
+    if (verbose && !(sb_dataset_families[i]->flags & SB_FAMILY_FILE))
       sb_params_print_help(sb_dataset_families[i]->params, stdout);
   }
   printf("\nmetrics:\n"
