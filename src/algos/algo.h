@@ -49,6 +49,15 @@ void sb_fit_clear(sb_fit *fit);
 /* Append "key=value" to fit->info (printf-style). */
 void sb_fit_info(sb_fit *fit, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
+/* Algorithm flags. */
+enum {
+  /* The design is sized in samples that may repeat (SPEX's C·P·2^b aliasing
+   * design, ProxySPEX's i.i.d. rows): such an algorithm sees the budget as given,
+   * since a design of more than 2^n samples can still ask at most 2^n distinct
+   * masks (the oracle enforces the budget on distinct masks). */
+  SB_ALGO_SAMPLED_DESIGN = 1u << 0,
+};
+
 typedef struct sb_algo_type {
   const char *name;            /* CLI / config name, e.g. "spex" */
   const char *summary;         /* one line for `spexbench list` */
@@ -65,6 +74,7 @@ typedef struct sb_algo_type {
   void (*state_free)(void *state);
   /* Alternative to design/fit for adaptive algorithms (NULL otherwise). */
   int (*run)(const sb_algo_ctx *ctx, sb_oracle *oracle, sb_fit *out, sb_error *err);
+  unsigned flags;              /* SB_ALGO_* */
 } sb_algo_type;
 
 extern const sb_algo_type *const sb_algo_types[];
@@ -74,8 +84,15 @@ const sb_algo_type *sb_algo_find(const char *name, sb_error *err);
 /* Parse "name[:k=v,...]" into a type and validated params (caller frees params). */
 int sb_algo_parse(const char *text, const sb_algo_type **type, sb_params **params,
                   sb_error *err);
-/* check -> design -> oracle -> fit (or run).  Records phases "design", "oracle",
- * "fit" (algorithms may add finer ones).  Sets the oracle's caller name. */
+/* The budget an algorithm sees: at most 2^n, since no more distinct masks exist
+ * (so no algorithm sizes a design matrix, a mask set or a check by a budget it can
+ * never use, and every algorithm caps the same way) — except for a
+ * SB_ALGO_SAMPLED_DESIGN type, which sees `budget` as given. */
+size_t sb_algo_budget(const sb_algo_type *type, size_t n, size_t budget);
+/* check -> design -> oracle -> fit (or run), with ctx->budget replaced by
+ * sb_algo_budget (the oracle keeps enforcing the budget as given).  Records phases
+ * "design", "oracle", "fit" (algorithms may add finer ones).  Sets the oracle's
+ * caller name. */
 int sb_algo_execute(const sb_algo_type *type, const sb_algo_ctx *ctx, sb_oracle *oracle,
                     sb_fit *out, sb_error *err);
 

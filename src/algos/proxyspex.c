@@ -570,4 +570,5 @@ const sb_algo_type sb_algo_proxyspex = {
     .check = ps_check,
     .design = ps_design,
     .fit = ps_fit,
+    .flags = SB_ALGO_SAMPLED_DESIGN, /* sized in samples that may repeat */
 };

@@ -183,4 +183,5 @@ const sb_algo_type sb_algo_spex = {
     .design = spex_design,
     .fit = spex_fit,
     .state_free = spex_state_free,
+    .flags = SB_ALGO_SAMPLED_DESIGN, /* sized in samples that may repeat */
 };

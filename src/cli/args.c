@@ -20,14 +20,8 @@ static int takes_value(const sb_arg *a) { return a->kind != SB_ARG_FLAG; }
 
 /* "an integer in 1..256", "0 or an integer in 2..4294967296" */
 static void describe_range(const sb_arg *a, char *buf, size_t len) {
-  if (a->min == 0 && a->max == UINT64_MAX)
-    snprintf(buf, len, "an integer >= 0");
-  else if (a->max == UINT64_MAX || (a->kind == SB_ARG_SIZE && a->max == SIZE_MAX))
-    snprintf(buf, len, "%san integer >= %llu", a->flags & SB_ARG_ZERO_OK ? "0 or " : "",
-             (unsigned long long)a->min);
-  else
-    snprintf(buf, len, "%san integer in %llu..%llu", a->flags & SB_ARG_ZERO_OK ? "0 or " : "",
-             (unsigned long long)a->min, (unsigned long long)a->max);
+  snprintf(buf, len, "%san integer in %llu..%llu", a->flags & SB_ARG_ZERO_OK ? "0 or " : "",
+           (unsigned long long)a->min, (unsigned long long)a->max);
 }
 
 static int set_value(const sb_command_spec *spec, const sb_arg *a, const char *v, void *opts) {
@@ -179,5 +173,5 @@ void sb_args_help(const sb_command_spec *spec, FILE *fp) {
     }
     fputc('\n', fp);
   }
-  if (spec->epilog) fprintf(fp, "%s", spec->epilog);
+  if (spec->epilog) fprintf(fp, "\n%s", spec->epilog);
 }

@@ -33,8 +33,8 @@ static const sb_arg FIT_ARGS[] = {
     {"--budget", NULL, SB_ARG_SIZE, offsetof(fit_args, budget), "N", 1, SIZE_MAX, NULL,
      SB_ARG_REQUIRED, "distinct model queries allowed (more than 2^n: all 2^n masks)"},
     {"--seed", NULL, SB_ARG_UINT64, offsetof(fit_args, seed), "S", 0, UINT64_MAX, NULL, 0,
-     "master seed (default 1); the run seed is derived from it and the run\n"
-     "definition, as in `spexbench run`"},
+     "master seed (default 1); the run seed is derived from it and\n"
+     "the run definition, as in `spexbench run`"},
     {"--coefficients", NULL, SB_ARG_STRING, offsetof(fit_args, coefficients), "FILE", 0, 0,
      NULL, 0, "write the surrogate spectrum as JSON"},
     {"--json", NULL, SB_ARG_FLAG, offsetof(fit_args, json), NULL, 0, 0, NULL, 0,

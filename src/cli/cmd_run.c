@@ -18,14 +18,15 @@ static const sb_arg RUN_ARGS[] = {
     {"CONFIG", NULL, SB_ARG_POSITIONAL, offsetof(run_args, config), NULL, 0, 0, NULL,
      SB_ARG_REQUIRED, "the experiment config (INI; docs/CONFIG.md)"},
     {"--out", NULL, SB_ARG_STRING, offsetof(run_args, o.outdir), "DIR", 0, 0, NULL, 0,
-     "results folder (default results/<experiment name>); a new, empty or earlier\n"
-     "results folder: never '', '/', '.', '..' or a folder of other files"},
+     "results folder (default results/<experiment name>): a new or empty\n"
+     "folder, or one with earlier results; never '', '/', '.', '..' or a\n"
+     "folder of other files"},
     {"--jobs", "-j", SB_ARG_INT, offsetof(run_args, o.jobs), "N", 1, 256, NULL, 0,
-     "runs at a time, each in its own worker process (1..256; default: the number\n"
-     "of online cores)"},
+     "runs at a time, each in its own worker process (1..256;\n"
+     "default: the number of online cores)"},
     {"--threads", NULL, SB_ARG_INT, offsetof(run_args, o.threads), "T", 1, 256, NULL, 0,
-     "threads per run (1..256; default: cores / jobs, at least 1; XGBoost's results\n"
-     "may differ in the last bits across thread counts)"},
+     "threads per run (1..256; default: cores / jobs, at least 1;\n"
+     "XGBoost's results may differ in the last bits across thread counts)"},
     {"--force", NULL, SB_ARG_FLAG, offsetof(run_args, o.force), NULL, 0, 0, NULL, 0,
      "rerun every run, even those with a stored result"},
     {"--quiet", "-q", SB_ARG_FLAG, offsetof(run_args, o.quiet), NULL, 0, 0, NULL, 0,

@@ -542,7 +542,7 @@ static int parse_record(sb_trace *t, char *line, size_t len, uint64_t *mask, dou
                  (m[i] >= 32 && m[i] < 127) ? m[i] : '?');
         return SB_EFORMAT;
       }
-    snprintf(msg, msglen, "%s", e.msg);
+    snprintf(msg, msglen, "%.*s", (int)(msglen ? msglen - 1 : 0), e.msg);
     return SB_EFORMAT;
   }
   if (!sp || !sp[1]) {
@@ -682,7 +682,7 @@ int sb_trace_read(const char *path, int flags, sb_trace **out, sb_trace_read_inf
       if (recover) {
         info->truncated = 1;
         snprintf(info->tail_msg, sizeof info->tail_msg,
-                 "record %zu: %s", recno, what);
+                 "record %zu: %.480s", recno, what);
         break;
       }
       rc = sb_error_set(err, SB_EFORMAT,
@@ -779,25 +779,30 @@ struct sb_trace_writer {
   char *line;         /* scratch line */
 };
 
+/* zlib's message for the last error on gz.  For a system error (Z_ERRNO) zlib
+ * recorded strerror(errno) when the write failed, as "<fd:N>: message"; errno
+ * itself may have changed since (a buffered write fails on a later call), so the
+ * recorded text is the true cause ("No space left on device"), not errno now. */
+static const char *gz_message(gzFile gz) {
+  int errnum;
+  const char *m = gzerror(gz, &errnum);
+  const char *colon = errnum == Z_ERRNO && m ? strstr(m, ": ") : NULL;
+  return colon ? colon + 2 : m ? m : "unknown zlib error";
+}
+
 static int writer_write_member(sb_trace_writer *w, const char *data, size_t len, sb_error *err) {
   size_t off = 0;
   while (off < len) {
     size_t chunk = len - off > (1u << 30) ? (1u << 30) : len - off;
     int k = gzwrite(w->gz, data + off, (unsigned)chunk);
-    if (k <= 0) {
-      int errnum;
-      const char *m = gzerror(w->gz, &errnum);
+    if (k <= 0)
       return sb_error_set(err, SB_EIO, "%s: write failed: %s", w->atomic ? w->tmp : w->path,
-                          errnum == Z_ERRNO ? strerror(errno) : m);
-    }
+                          gz_message(w->gz));
     off += (size_t)k;
   }
-  if (gzflush(w->gz, Z_FINISH) != Z_OK) {
-    int errnum;
-    const char *m = gzerror(w->gz, &errnum);
+  if (gzflush(w->gz, Z_FINISH) != Z_OK)
     return sb_error_set(err, SB_EIO, "%s: write failed: %s", w->atomic ? w->tmp : w->path,
-                        errnum == Z_ERRNO ? strerror(errno) : m);
-  }
+                        gz_message(w->gz));
   if (fsync(w->fd) != 0 && errno != EINVAL)
     return sb_error_set(err, SB_EIO, "%s: fsync failed: %s", w->path, strerror(errno));
   return SB_OK;
