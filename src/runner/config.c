@@ -266,16 +266,43 @@ static int make_run(sb_config *c, sb_run_def *rd, const sb_ds_point *d, const sb
   size_t seed_instance = d->family->flags & SB_FAMILY_FILE ? 0 : d->instance;
   sb_run_seeds(c->seed, rd->dataset_key, seed_instance, rd->algo->name, rd->algo_params, budget,
                rep, &rd->seed, &rd->design_seed, &rd->heldout_seed);
+  /* The id names the run's slot (dataset group and instance, algorithm label,
+   * budget, repetition), not its content: a changed seed or data file keeps the
+   * file name and makes the stored result stale (its identity differs), so it is
+   * rerun and replaced, never left behind.  The hash of the unsanitised labels
+   * keeps ids of labels that sanitise alike apart. */
   char g1[200], a1[200];
   sanitize(rd->group, g1, sizeof g1);
   sanitize(rd->algo_label, a1, sizeof a1);
+  const char *slot[] = {"id", rd->group, rd->algo_label, NULL};
   if (asprintf(&rd->id, "%s-i%zu__%s__B%zu__r%zu__%08llx", g1, rd->instance, a1, budget, rep,
-               (unsigned long long)(rd->seed & 0xffffffffULL)) < 0) {
+               (unsigned long long)(sb_seed_derive(0, slot) & 0xffffffffULL)) < 0) {
     rd->id = NULL;
     return SB_ENOMEM;
   }
   rd->identity = sb_run_identity(rd, c->heldout, c->heldout_dist);
   return rd->identity ? SB_OK : SB_ENOMEM;
+}
+
+static int cmp_id(const void *a, const void *b) {
+  return strcmp((*(const sb_run_def *const *)a)->id, (*(const sb_run_def *const *)b)->id);
+}
+
+/* Two runs with one result file would overwrite each other's result. */
+static int check_ids(const sb_config *c, sb_error *err) {
+  const sb_run_def **v = malloc((c->n_runs ? c->n_runs : 1) * sizeof *v);
+  if (!v) return sb_error_set(err, SB_ENOMEM, "out of memory");
+  for (size_t i = 0; i < c->n_runs; i++) v[i] = &c->runs[i];
+  qsort(v, c->n_runs, sizeof *v, cmp_id);
+  int rc = SB_OK;
+  for (size_t i = 1; i < c->n_runs && !rc; i++)
+    if (!strcmp(v[i]->id, v[i - 1]->id))
+      rc = sb_error_set(err, SB_EINVAL, "%s: runs of [dataset %s] / [algorithm %s] and [dataset "
+                        "%s] / [algorithm %s] would share the result file %s: rename a section",
+                        c->path, v[i - 1]->group, v[i - 1]->algo_label, v[i]->group,
+                        v[i]->algo_label, v[i]->id);
+  free(v);
+  return rc;
 }
 
 /* datasets × algorithm variants × budgets × repetitions, in that nesting order. */
@@ -292,7 +319,7 @@ static int make_runs(sb_config *c, const sb_points *pts, sb_error *err) {
           if (make_run(c, &c->runs[c->n_runs++], &pts->ds[d], &pts->algo[a],
                        pts->algo[a].budgets[b], r))
             return sb_error_set(err, SB_ENOMEM, "out of memory for %zu runs", total);
-  return SB_OK;
+  return check_ids(c, err);
 }
 
 /* ==== loading ============================================================== */
