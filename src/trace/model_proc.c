@@ -313,7 +313,16 @@ int sb_model_proc_eval(sb_model_proc *p, const uint64_t *masks, size_t count, do
           goto done;
         }
         double v;
+        size_t raw = strlen(p->line);
+        if (raw && p->line[raw - 1] == '\r') raw--; /* CRLF */
         int pv = parse_value(p->line, &v);
+        if (pv == 0 && raw) { /* spaces or tabs only: not the end line, not a number */
+          char d[64];
+          snprintf(d, sizeof d, "%zu", got + 1);
+          rc = fail(p, got, count, err, "answer line %s is blank (spaces only; expected a number)",
+                    d);
+          goto done;
+        }
         if (pv == 0) { /* the empty line ending the model's batch */
           if (got < count) {
             rc = fail(p, got, count, err, "ended the batch early (too few lines)%s", NULL);
