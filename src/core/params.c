@@ -215,7 +215,7 @@ int sb_params_set(sb_params *p, const char *key, const char *value, const char *
   return SB_OK;
 }
 
-static char *trim(char *s) {
+char *sb_trim(char *s) {
   while (*s == ' ' || *s == '\t') s++;
   char *e = s + strlen(s);
   while (e > s && (e[-1] == ' ' || e[-1] == '\t')) *--e = '\0';
@@ -235,7 +235,7 @@ int sb_params_parse(const char *text, const sb_param_def *defs, const char *what
   int rc = SB_OK;
   char *save = NULL;
   for (char *tok = strtok_r(copy, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
-    char *item = trim(tok);
+    char *item = sb_trim(tok);
     if (!*item) continue;
     char *eq = strchr(item, '=');
     if (!eq) {
@@ -243,7 +243,7 @@ int sb_params_parse(const char *text, const sb_param_def *defs, const char *what
       break;
     }
     *eq = '\0';
-    rc = sb_params_set(p, trim(item), trim(eq + 1), what, err);
+    rc = sb_params_set(p, sb_trim(item), sb_trim(eq + 1), what, err);
     if (rc) break;
   }
   free(copy);

@@ -72,6 +72,10 @@ int sb_param_validate(const sb_param_def *d, const char *value, const char *what
  * then stays as it was, still terminated).  For "valid: a, b, c" messages. */
 size_t sb_names_append(char *buf, size_t len, size_t used, const char *name);
 
+/* Strip leading and trailing spaces and tabs in place; returns the first kept
+ * character (inside s). */
+char *sb_trim(char *s);
+
 /* Strict number parsing helpers: whole string must parse; finite. */
 int sb_parse_long(const char *s, long *out);
 

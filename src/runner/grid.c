@@ -33,13 +33,6 @@ static int strlist_push(sb_strlist *l, const char *s) {
   return SB_OK;
 }
 
-static char *trim(char *s) {
-  while (*s == ' ' || *s == '\t') s++;
-  char *e = s + strlen(s);
-  while (e > s && (e[-1] == ' ' || e[-1] == '\t')) *--e = '\0';
-  return s;
-}
-
 int sb_list_split(const char *value, int keep_escapes, sb_strlist *out, const char *where,
                   const char *key, sb_error *err) {
   out->v = NULL;
@@ -57,7 +50,7 @@ int sb_list_split(const char *value, int keep_escapes, sb_strlist *out, const ch
       item[k++] = *p;
     }
     item[k] = '\0';
-    char *t = trim(item);
+    char *t = sb_trim(item);
     if (!*t) {
       rc = sb_error_set(err, SB_EINVAL, "%s: '%s' has an empty value in its list (empty grid)",
                         where, key);
