@@ -294,14 +294,22 @@ static int expand_files(const sb_ini_section *s, const sb_dataset_family *fam, c
                            "a file name)"
                          : "";
   size_t first = pts->n_ds;
+  /* the config's directory is a literal prefix: its glob characters escaped */
+  char *dir = malloc(2 * strlen(cfgdir) + 1);
+  if (!dir) rc = sb_error_set(err, SB_ENOMEM, "out of memory");
+  for (size_t k = 0, i = 0; dir; i++) {
+    if (cfgdir[i] && strchr("*?[\\", cfgdir[i])) dir[k++] = '\\';
+    if (!(dir[k++] = cfgdir[i])) break;
+  }
   for (size_t p = 0; p < pats.n && rc == SB_OK; p++) {
     char *pattern = NULL;
-    if (asprintf(&pattern, "%s%s%s", pats.v[p][0] == '/' ? "" : cfgdir,
+    if (asprintf(&pattern, "%s%s%s", pats.v[p][0] == '/' ? "" : dir,
                  pats.v[p][0] == '/' ? "" : "/", pats.v[p]) < 0) {
       rc = sb_error_set(err, SB_ENOMEM, "out of memory");
       break;
     }
     glob_t gl;
+    memset(&gl, 0, sizeof gl);
     int g = glob(pattern, 0, NULL, &gl);
     if (g == GLOB_NOSPACE) rc = sb_error_set(err, SB_ENOMEM, "out of memory");
     else if (g != 0)
@@ -325,8 +333,9 @@ static int expand_files(const sb_ini_section *s, const sb_dataset_family *fam, c
       }
       rc = push_ds(pts, strdup(label), spec, key, fam, pts->n_ds - first, pe->line, err);
     }
-    if (g != GLOB_NOMATCH && g != GLOB_NOSPACE) globfree(&gl);
+    globfree(&gl);
   }
+  free(dir);
   sb_strlist_clear(&pats);
   return rc;
 }

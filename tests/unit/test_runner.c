@@ -315,6 +315,16 @@ static void test_config_syntax(void **state) {
   c = load_ok(dir, BASE "[dataset g]\nfamily = npz\npath = x\\,y.npz\n[algorithm banzhaf]\n");
   assert_non_null(strstr(c->runs[0].dataset_spec, "x,y.npz"));
   sb_config_free(c);
+  /* a config in a folder whose name has glob characters (bug: the folder name was
+   * read as a pattern: "matches no file") */
+  char odd[512], oddnpz[600];
+  snprintf(odd, sizeof odd, "%s/exp[1]*", dir);
+  assert_int_equal(mkdir(odd, 0755), 0);
+  snprintf(oddnpz, sizeof oddnpz, "%s/g.npz", odd);
+  write_table(oddnpz, 3, 3.0);
+  c = load_ok(odd, BASE "[dataset g]\nfamily = npz\npath = *.npz\n[algorithm banzhaf]\n");
+  assert_int_equal(c->n_runs, 1);
+  sb_config_free(c);
   load_fails(dir, BASE "[dataset g]\nfamily = npz\npath = x,y.npz\n[algorithm banzhaf]\n",
              "c.ini:7: path 'x' matches no file", "write '\\,' for a comma inside a file name");
   load_fails(dir, BASE "[dataset d]\nfamily = command\ncmd = a\\,b\nn = 3\n[algorithm exhaustive]\n",
