@@ -20,6 +20,15 @@ void sb_fit_phase_add(sb_fit *fit, const char *name, double seconds) {
   fit->n_phases++;
 }
 
+const char *sb_algo_family_name(sb_algo_family f) {
+  switch (f) {
+  case SB_ALGO_SPECTRAL: return "spectral";
+  case SB_ALGO_INDEX: return "interaction indices";
+  case SB_ALGO_MARGINAL: return "marginal";
+  default: return "other";
+  }
+}
+
 void sb_fit_clear(sb_fit *fit) {
   sb_spectrum_free(fit->surrogate);
   memset(fit, 0, sizeof *fit);

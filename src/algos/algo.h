@@ -49,14 +49,19 @@ void sb_fit_clear(sb_fit *fit);
 /* Append "key=value" to fit->info (printf-style). */
 void sb_fit_info(sb_fit *fit, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
-/* Algorithm flags. */
-enum {
-  /* The design is sized in samples that may repeat (SPEX's C·P·2^b aliasing
-   * design, ProxySPEX's i.i.d. rows): such an algorithm sees the budget as given,
-   * since a design of more than 2^n samples can still ask at most 2^n distinct
-   * masks (the oracle enforces the budget on distinct masks). */
-  SB_ALGO_SAMPLED_DESIGN = 1u << 0,
-};
+/* What kind of explanation an algorithm produces; reports and figures group
+ * methods by it (one panel per family).  0 = other, so a type that sets nothing
+ * is still shown. */
+typedef enum sb_algo_family {
+  SB_ALGO_OTHER = 0,
+  SB_ALGO_SPECTRAL, /* a sparse Fourier/Möbius spectrum (exhaustive, SPEX, ProxySPEX, LASSO) */
+  SB_ALGO_INDEX,    /* interaction indices of order >= 2 by regression or sampling */
+  SB_ALGO_MARGINAL, /* one value per feature (Shapley, Banzhaf, LIME) */
+  SB_ALGO_N_FAMILIES
+} sb_algo_family;
+
+/* "spectral", "interaction indices", "marginal", "other". */
+const char *sb_algo_family_name(sb_algo_family f);
 
 typedef struct sb_algo_type {
   const char *name;            /* CLI / config name, e.g. "spex" */
@@ -74,8 +79,19 @@ typedef struct sb_algo_type {
   void (*state_free)(void *state);
   /* Alternative to design/fit for adaptive algorithms (NULL otherwise). */
   int (*run)(const sb_algo_ctx *ctx, sb_oracle *oracle, sb_fit *out, sb_error *err);
-  unsigned flags;              /* SB_ALGO_* */
+  unsigned flags; /* SB_ALGO_* below (0 = none) */
+  sb_algo_family family;       /* for grouping in reports (default: other) */
 } sb_algo_type;
+
+/* The surrogate is the exact transform of all 2^n answers, not an estimate (so
+ * interaction indices exported from it are exact: shapiq's estimated = false). */
+#define SB_ALGO_EXACT 1u
+/* The design is sized in samples that may repeat (SPEX's C·P·2^b aliasing design,
+ * ProxySPEX's i.i.d. rows): such an algorithm sees the budget as given, since a
+ * design of more than 2^n samples can still ask at most 2^n distinct masks (the
+ * oracle enforces the budget on distinct masks); every other algorithm sees
+ * min(budget, 2^n) (sb_algo_budget). */
+#define SB_ALGO_SAMPLED_DESIGN 2u
 
 extern const sb_algo_type *const sb_algo_types[];
 

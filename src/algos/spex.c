@@ -1,4 +1,4 @@
-/* SPEX, the sparse spectral explainer (ALGORITHMS.md §4), as a harness algorithm.
+/* SPEX, the sparse spectral explainer (../shared/design/ALGORITHMS.md §4), as a harness algorithm.
  *
  * design: budget -> (b, t) (largest b with N(b) = C·P·2^b <= budget, t lowered
  *         towards 2 when b <= 2), then the BCH-coded masks x = M_c ℓ ⊕ d_p
@@ -183,5 +183,6 @@ const sb_algo_type sb_algo_spex = {
     .design = spex_design,
     .fit = spex_fit,
     .state_free = spex_state_free,
+    .family = SB_ALGO_SPECTRAL,
     .flags = SB_ALGO_SAMPLED_DESIGN, /* sized in samples that may repeat */
 };

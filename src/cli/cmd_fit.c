@@ -47,7 +47,7 @@ static const sb_arg FIT_ARGS[] = {
      "threads (default: all cores)"},
     {"--index", NULL, SB_ARG_STRING, offsetof(fit_args, index), "NAME", 0, 0, NULL, 0,
      "interaction index of the surrogate: Moebius, SII, BII, FSII, FBII,\n"
-     "STII, k-SII, SV, BV (ALGORITHMS.md §3)"},
+     "STII, k-SII, SV, BV (docs/BASELINES.md)"},
     {"--order", NULL, SB_ARG_SIZE, offsetof(fit_args, order), "L", 1, SIZE_MAX, NULL, 0,
      "its order (default 2; 1 for SV/BV)"},
     {"--top", NULL, SB_ARG_SIZE, offsetof(fit_args, top), "K", 0, SIZE_MAX, NULL, 0,
@@ -76,7 +76,8 @@ static int check_output(const char *opt, const char *path, sb_error *err) {
  * interactions printed (or added to the JSON output), and an optional export in
  * shapiq's InteractionValues layout. */
 static int fit_index(const sb_spectrum *g, sb_index_kind index, size_t order, size_t top,
-                     const char *export, json_t *j, sb_error *err) {
+                     const char *export, int exact, size_t queries_used, json_t *j,
+                     sb_error *err) {
   if (order > g->n) order = g->n;
   sb_spectrum *vals = sb_index_compute(g, index, order, 0, err);
   if (!vals) return err->code;
@@ -103,9 +104,9 @@ static int fit_index(const sb_spectrum *g, sb_index_kind index, size_t order, si
   json_object_set_new(ij, "order", json_integer((json_int_t)order));
   json_object_set(ij, "top", arr);
   if (export) {
-    json_t *qu = json_object_get(j, "queries_used");
-    sb_index_export_opts o = {index, 1, order, 1, qu ? (size_t)json_integer_value(qu) : 0,
-                              sb_index_baseline(vals, index, f0), NULL};
+    sb_index_export_opts o;
+    sb_index_export_defaults(vals, index, order, f0, exact,
+                             queries_used == SB_SIZE_UNSET ? 0 : queries_used, &o);
     rc = sb_index_export_shapiq(vals, &o, export, err);
     if (!rc) json_object_set_new(ij, "export", json_string(export));
   }
@@ -138,11 +139,26 @@ static void print_index(const json_t *ij) {
   if (ex) printf("%-14s %s\n", "export", json_string_value(ex));
 }
 
+/* The human-readable listing: the table's SB_COL_IN_TEXT columns, then the phases. */
+static void print_result(const sb_run_result *r) {
+  char buf[1200];
+  for (const sb_column *c = sb_run_columns; c->name; c++) {
+    if (!(c->flags & SB_COL_IN_TEXT)) continue;
+    printf("%-14s ", c->name);
+    if (!sb_columns_is_set(c, r)) printf("n/a\n");
+    else if (c->kind == SB_COL_REAL) printf("%.6g\n", *(const double *)(const void *)((const char *)r + c->offset));
+    else printf("%s\n", sb_columns_text(c, r, buf, sizeof buf));
+  }
+  printf("%-14s", "phases (s)");
+  for (size_t i = 0; i < r->phases.n; i++) printf(" %s=%.4g", r->phases.v[i].name, r->phases.v[i].seconds);
+  printf("\n");
+}
+
 int cmd_fit(int argc, char **argv) {
   fit_args a = {NULL, NULL, NULL, NULL, NULL, 0, 10000, 2, 20, 1, 0, 0, SB_HELDOUT_UNIFORM};
   uint64_t given = 0;
-  int r = sb_args_parse(&FIT_SPEC, argc, argv, &a, &given);
-  if (r) return SB_ARGS_EXIT(r);
+  int pr = sb_args_parse(&FIT_SPEC, argc, argv, &a, &given);
+  if (pr) return SB_ARGS_EXIT(pr);
   const char *dspec = a.dataset, *aspec = a.algo, *coef = a.coefficients;
   const char *index_name = a.index, *export = a.export;
   size_t order = a.order, top = a.top, budget = a.budget, heldout = a.heldout;
@@ -192,65 +208,44 @@ int cmd_fit(int argc, char **argv) {
   if (threads <= 0) threads = (int)sysconf(_SC_NPROCESSORS_ONLN);
   if (threads < 1) threads = 1;
   omp_set_num_threads(threads);
-  sb_run_options opt = {heldout, dist, threads};
+  sb_run_options opt = {heldout, dist, threads, {a.seed, 1}};
   sb_spectrum *g = NULL;
-  json_t *j = sb_run_execute(&rd, &opt, &g, NULL);
+  sb_run_result r;
+  int rc = sb_run_execute_result(&rd, &opt, &r, &g, NULL);
   free(canon);
   free(dkey);
   free(rd.identity);
+  json_t *j = rc ? NULL : sb_run_result_to_json(&r, SB_COL_IN_FIT);
   if (!j) {
+    sb_run_result_clear(&r);
+    sb_spectrum_free(g);
     sb_error_set(&err, SB_ENOMEM, "out of memory");
     return sb_cli_fail(&err);
   }
-  const char *status = json_string_value(json_object_get(j, "status"));
-  int ok = status && !strcmp(status, "ok");
-  if (ok && coef && sb_spectrum_write_json(g, coef, &err)) {
+  int ok = r.status == SB_RUN_OK;
+  if (ok && coef && sb_spectrum_write_json(g, coef, &err)) rc = err.code;
+  int exact = (type->flags & SB_ALGO_EXACT) != 0;
+  if (!rc && ok && index_name)
+    rc = fit_index(g, index, order, top, export, exact, r.queries_used, j, &err);
+  if (rc) {
+    sb_run_result_clear(&r);
     sb_spectrum_free(g);
     json_decref(j);
     return sb_cli_fail(&err);
   }
-  if (ok && index_name) {
-    int rc = fit_index(g, index, order, top, export, j, &err);
-    if (rc) {
-      sb_spectrum_free(g);
-      json_decref(j);
-      return sb_cli_fail(&err);
-    }
-  }
-  json_object_del(j, "id");
-  json_object_del(j, "group");
-  json_object_del(j, "instance");
-  json_object_del(j, "repetition");
-  json_object_set_new(j, "dataset_spec", json_string(dspec));
   if (json_out) {
     char *s = json_dumps(j, JSON_COMPACT | JSON_REAL_PRECISION(10));
     printf("%s\n", s ? s : "{}");
     free(s);
   } else if (ok) {
-    const char *keys[] = {"algorithm", "params", "dataset", "n", "budget", "queries_used",
-                          "r2_heldout", "r2_exact", "precision", "recall", "rel_error",
-                          "terms", "wall_s", "cpu_s", "info", NULL};
-    for (size_t k = 0; keys[k]; k++) {
-      json_t *v = json_object_get(j, keys[k]);
-      if (!v) continue;
-      printf("%-14s ", keys[k]);
-      if (json_is_string(v)) printf("%s\n", json_string_value(v));
-      else if (json_is_integer(v)) printf("%lld\n", (long long)json_integer_value(v));
-      else if (json_is_real(v)) printf("%.6g\n", json_real_value(v));
-      else printf("n/a\n");
-    }
-    json_t *ph = json_object_get(j, "phases");
-    const char *pk;
-    json_t *pv;
-    printf("%-14s", "phases (s)");
-    json_object_foreach(ph, pk, pv) printf(" %s=%.4g", pk, json_real_value(pv));
-    printf("\n");
+    print_result(&r);
     if (coef) printf("%-14s %s\n", "coefficients", coef);
     if (json_object_get(j, "index")) print_index(json_object_get(j, "index"));
   }
   if (!ok && !json_out)
-    fprintf(stderr, "spexbench: %s: %s\n", status ? status : "failed",
-            json_string_value(json_object_get(j, "message")));
+    fprintf(stderr, "spexbench: %s: %s\n", sb_run_status_names[r.status],
+            r.message ? r.message : "");
+  sb_run_result_clear(&r);
   sb_spectrum_free(g);
   json_decref(j);
   return ok ? 0 : 1;

@@ -38,11 +38,13 @@ static const sb_command_spec RUN_SPEC = {
     "run",
     "Expand CONFIG (INI) into runs (datasets x algorithms x budgets x repetitions), run\n"
     "them, N at a time, and write under DIR: runs.csv, summary.csv, context.json,\n"
-    "faithfulness.png and .svg, and one JSON file per run in runs/.  A stored result is\n"
-    "reused on a rerun only if it is the same run (same data content, algorithm,\n"
-    "parameters, budget, seeds and held-out settings); --force reruns everything.\n"
-    "Results do not depend on --jobs or on order.  SIGINT, SIGTERM and SIGHUP stop the\n"
-    "sweep: finished runs are kept and reported (exit 128 + the signal number).\n",
+    "REPORT.md, faithfulness.png and .svg, and one JSON file per run in runs/.  A\n"
+    "stored result is reused on a rerun only if it is the same run (same data content,\n"
+    "algorithm, parameters, budget, seeds and held-out settings); --force reruns\n"
+    "everything.  Results do not depend on --jobs or on order.  SIGINT, SIGTERM and\n"
+    "SIGHUP stop the sweep: finished runs are kept and reported (exit 128 + the\n"
+    "signal number).  A folder git tracks is not rewritten while the source tree has\n"
+    "uncommitted changes (docs/RESULTS.md, Provenance).\n",
     RUN_ARGS,
     "See configs/quickstart.ini and docs/CONFIG.md for the format.\n",
 };

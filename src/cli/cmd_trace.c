@@ -25,6 +25,7 @@
 #include "core/fsutil.h"
 #include "core/spectrum.h"
 #include "core/transform.h"
+#include "trace/export.h"
 #include "trace/import.h"
 #include "trace/npz.h"
 #include "trace/trace.h"
@@ -46,11 +47,8 @@ static void trace_usage(FILE *fp) {
           "Run `spexbench trace SUBCOMMAND --help` for each subcommand.\n");
 }
 
-/* 1 if FILE is read as a trace (not an .npz or .json to import). */
-static int is_trace_file(const char *f) {
-  size_t l = strlen(f);
-  return !(l >= 4 && !strcmp(f + l - 4, ".npz")) && !(l >= 5 && !strcmp(f + l - 5, ".json"));
-}
+/* 1 if FILE is read as a trace (not an .npz or .json to import): by content. */
+static int is_trace_file(const char *f) { return sb_trace_import_reads_as_trace(f); }
 
 /* An existing output that is a directory is refused before anything is read
  * (--force replaces files, never directories). */
@@ -330,73 +328,6 @@ static int cmd_import(int argc, char **argv) {
 
 /* ==== export ============================================================= */
 
-static int export_csv(const sb_trace *t, const char *out, sb_error *err) {
-  sb_atomic_file af;
-  int rc = sb_atomic_open(&af, out, err);
-  if (rc) return rc;
-  char *m = malloc(t->h.n + 1);
-  if (!m) {
-    sb_atomic_abort(&af);
-    return sb_error_set(err, SB_ENOMEM, "out of memory");
-  }
-  fprintf(af.fp, "mask,value\n");
-  for (size_t i = 0; i < t->count; i++) {
-    sb_mask_to_string(t->masks + i * t->words, t->h.n, m);
-    fprintf(af.fp, "%s,%.17g\n", m, t->values[i]);
-  }
-  free(m);
-  if (ferror(af.fp)) {
-    sb_atomic_abort(&af);
-    return sb_error_set(err, SB_EIO, "%s: write failed", out);
-  }
-  return sb_atomic_commit(&af, err);
-}
-
-static int export_json(const sb_trace *t, const char *out, sb_error *err) {
-  json_t *root = json_object(), *meta = json_object(), *data = json_object();
-  if (!root || !meta || !data) {
-    json_decref(root), json_decref(meta), json_decref(data);
-    return sb_error_set(err, SB_ENOMEM, "out of memory");
-  }
-  json_object_set_new(meta, "n_players", json_integer((json_int_t)t->h.n));
-  json_object_set_new(meta, "game_name", json_string(t->h.model ? t->h.model : "spexbench_trace"));
-  json_t *nv = t->h.extra ? json_object_get(t->h.extra, "normalization_value") : NULL;
-  json_object_set_new(meta, "normalization_value", nv ? json_copy(nv) : json_real(0.0));
-  json_object_set_new(meta, "precompute_flag", json_false());
-  json_object_set_new(meta, "precomputed", json_boolean(sb_trace_is_full(t)));
-  if (t->h.feature_names) {
-    json_t *a = json_array();
-    for (size_t i = 0; i < t->h.n; i++) json_array_append_new(a, json_string(t->h.feature_names[i]));
-    json_object_set_new(meta, "player_names", a);
-  } else {
-    json_object_set_new(meta, "player_names", json_null());
-  }
-  size_t *idx = malloc(t->h.n * sizeof *idx);
-  char *key = malloc(t->h.n * 7 + 8);
-  if (!idx || !key) {
-    free(idx), free(key);
-    json_decref(root), json_decref(meta), json_decref(data);
-    return sb_error_set(err, SB_ENOMEM, "out of memory");
-  }
-  for (size_t r = 0; r < t->count; r++) {
-    size_t k = sb_mask_indices(t->masks + r * t->words, t->words, idx);
-    if (k == 0) strcpy(key, "Empty");
-    else {
-      size_t used = 0;
-      for (size_t j = 0; j < k; j++) used += (size_t)sprintf(key + used, "%s%zu", j ? "," : "", idx[j]);
-    }
-    json_object_set_new(data, key, json_real(t->values[r]));
-  }
-  free(idx);
-  free(key);
-  json_object_set_new(root, "data_type", json_string("game"));
-  json_object_set_new(root, "metadata", meta);
-  json_object_set_new(root, "data", data);
-  int rc = sb_json_write_atomic(root, out, err);
-  json_decref(root);
-  return rc;
-}
-
 typedef struct export_args {
   const char *file, *out;
   int format, force;
@@ -435,7 +366,7 @@ static int cmd_export(int argc, char **argv) {
     const char *dot = strrchr(outp, '.');
     fmt = dot ? dot + 1 : "";
   }
-  if (strcmp(fmt, "csv") && strcmp(fmt, "npz") && strcmp(fmt, "json"))
+  if (!sb_trace_export_format_find(fmt))
     return sb_args_error(&EXPORT_SPEC, "cannot tell the format from '%s': use --format "
                          "csv|npz|json", outp);
   sb_error err = {0};
@@ -445,22 +376,7 @@ static int cmd_export(int argc, char **argv) {
   }
   sb_trace *t = NULL;
   if (sb_trace_import_any(file, &t, &err)) return sb_cli_fail(&err);
-  int rc;
-  if (!strcmp(fmt, "csv")) {
-    rc = export_csv(t, outp, &err);
-  } else if (!strcmp(fmt, "json")) {
-    rc = export_json(t, outp, &err);
-  } else {
-    double *tab = NULL;
-    rc = sb_trace_to_table(t, &tab, &err);
-    if (rc) sb_error_prefix(&err, "%s: cannot export as .npz", file);
-    else {
-      json_t *nv = t->h.extra ? json_object_get(t->h.extra, "normalization_value") : NULL;
-      rc = sb_npz_game_write(outp, (unsigned)t->h.n, tab, 1,
-                             nv && json_is_number(nv) ? json_number_value(nv) : tab[0], &err);
-    }
-    free(tab);
-  }
+  int rc = sb_trace_export(t, fmt, outp, &err);
   if (!rc) fprintf(stderr, "spexbench: wrote %s (%zu records)\n", outp, t->count);
   sb_trace_free(t);
   return rc ? sb_cli_fail(&err) : 0;

@@ -89,8 +89,35 @@ int sb_parse_bool(const char *s, int *out) {
 
 static const sb_param_def *find_def(const sb_param_def *defs, const char *name) {
   for (const sb_param_def *d = defs; d && d->name; d++)
-    if (!strcmp(d->name, name)) return d;
+    if (d->type != SB_PARAM_EXTRA && !strcmp(d->name, name)) return d;
   return NULL;
+}
+
+/* ---- pass-through keys (SB_PARAM_EXTRA) ---------------------------------- */
+
+static int plain_key(const char *s) {
+  if (!((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z'))) return 0;
+  for (; *s; s++)
+    if (!((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') || (*s >= '0' && *s <= '9') ||
+          *s == '_' || *s == '-' || *s == '.'))
+      return 0;
+  return 1;
+}
+
+static const sb_param_def *extra_def(const sb_param_def *defs) {
+  for (const sb_param_def *d = defs; d && d->name; d++)
+    if (d->type == SB_PARAM_EXTRA) return d;
+  return NULL;
+}
+
+const sb_param_def *sb_param_def_find(const sb_param_def *defs, const char *name) {
+  const sb_param_def *d = find_def(defs, name);
+  if (!d && plain_key(name)) d = extra_def(defs);
+  return d;
+}
+
+int sb_params_is_extra(const sb_params *p, const char *key) {
+  return p && !find_def(p->defs, key) && extra_def(p->defs) && plain_key(key);
 }
 
 size_t sb_names_append(char *buf, size_t len, size_t used, const char *name) {
@@ -107,7 +134,7 @@ static void list_names(const sb_param_def *defs, char *buf, size_t len) {
   buf[0] = '\0';
   size_t used = 0;
   for (const sb_param_def *d = defs; d && d->name; d++)
-    used = sb_names_append(buf, len, used, d->name);
+    if (d->type != SB_PARAM_EXTRA) used = sb_names_append(buf, len, used, d->name);
   if (!used) snprintf(buf, len, "(none)");
 }
 
@@ -151,6 +178,7 @@ int sb_param_validate(const sb_param_def *d, const char *value, const char *what
                         value, d->choices);
   }
   case SB_PARAM_STRING:
+  case SB_PARAM_EXTRA:
     break;
   }
   return SB_OK;
@@ -186,10 +214,15 @@ sb_params *sb_params_clone(const sb_params *p) {
 
 int sb_params_set(sb_params *p, const char *key, const char *value, const char *what,
                   sb_error *err) {
-  const sb_param_def *d = find_def(p->defs, key);
+  const sb_param_def *d = sb_param_def_find(p->defs, key);
   if (!d) {
     char names[512];
     list_names(p->defs, names, sizeof names);
+    if (extra_def(p->defs))
+      return sb_error_set(err, SB_EINVAL,
+                          "%s: parameter name '%s' is not a plain key (a letter, then letters, "
+                          "digits, '_', '-', '.')",
+                          what, key);
     return sb_error_set(err, SB_EINVAL, "%s: unknown parameter '%s' (valid: %s)", what, key,
                         names);
   }
@@ -258,7 +291,7 @@ int sb_params_parse(const char *text, const sb_param_def *defs, const char *what
 
 int sb_params_check_required(const sb_params *p, const char *what, sb_error *err) {
   for (const sb_param_def *d = p->defs; d && d->name; d++)
-    if (!d->def && !sb_params_has(p, d->name))
+    if (!d->def && d->type != SB_PARAM_EXTRA && !sb_params_has(p, d->name))
       return sb_error_set(err, SB_EINVAL, "%s: parameter '%s' is required (%s)", what, d->name,
                           d->help ? d->help : "");
   return SB_OK;
@@ -329,9 +362,13 @@ char *sb_params_canonical(const sb_params *p) {
 
 void sb_params_print_help(const sb_param_def *defs, void *vfp) {
   FILE *fp = vfp;
-  static const char *tname[] = {"int", "real", "enum", "bool", "text"};
+  static const char *tname[] = {"int", "real", "enum", "bool", "text", "text"};
   for (const sb_param_def *d = defs; d && d->name; d++) {
     char left[96];
+    if (d->type == SB_PARAM_EXTRA) {
+      fprintf(fp, "    %-28s %s\n", "KEY=<text>", d->help ? d->help : "");
+      continue;
+    }
     if (d->type == SB_PARAM_ENUM)
       snprintf(left, sizeof left, "%s=%s", d->name, d->choices);
     else

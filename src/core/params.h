@@ -3,8 +3,9 @@
  * Each algorithm / family declares a NULL-terminated table of sb_param_def.
  * sb_params_parse() validates a "key=value,key=value" string against it:
  * unknown keys, duplicate keys and values of the wrong type are errors that
- * name the key and list the valid ones.  Getters return the parsed value or
- * the declared default. */
+ * name the key and list the valid ones (unless the table has an SB_PARAM_EXTRA
+ * entry: then other keys of a plain name pass through as text).  Getters return
+ * the parsed value or the declared default. */
 #ifndef SB_PARAMS_H
 #define SB_PARAMS_H
 
@@ -18,7 +19,10 @@ typedef enum sb_param_type {
   SB_PARAM_DOUBLE, /* real number */
   SB_PARAM_ENUM,   /* one of `choices` ("soft|hard") */
   SB_PARAM_BOOL,   /* true/false/1/0/yes/no */
-  SB_PARAM_STRING  /* free text (no ',' in the compact form) */
+  SB_PARAM_STRING, /* free text (no ',' in the compact form) */
+  SB_PARAM_EXTRA   /* pass-through: any key the table does not name is accepted as free
+                    * text (the def's name is only a label for help); at most one per
+                    * table, no default needed.  For programs that take their own keys. */
 } sb_param_type;
 
 typedef struct sb_param_def {
@@ -62,6 +66,13 @@ int sb_params_has(const sb_params *p, const char *name);
 char *sb_params_canonical(const sb_params *p);
 /* Print the table as help text ("  name=default  help"). */
 void sb_params_print_help(const sb_param_def *defs, void *fp /* FILE* */);
+
+/* The def that validates `name`: the entry of that name, else the table's
+ * SB_PARAM_EXTRA entry when `name` is a plain key (a letter, then letters,
+ * digits, '_', '-' or '.'), else NULL. */
+const sb_param_def *sb_param_def_find(const sb_param_def *defs, const char *name);
+/* 1 if `key` of p was accepted by the pass-through entry (not named in the table). */
+int sb_params_is_extra(const sb_params *p, const char *key);
 
 /* Check one value against a def (type / enum); message names `what` and key. */
 int sb_param_validate(const sb_param_def *d, const char *value, const char *what,

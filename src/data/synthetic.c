@@ -1,4 +1,4 @@
-/* Synthetic black boxes with known spectra (ALGORITHMS.md §7).
+/* Synthetic black boxes with known spectra (../shared/design/ALGORITHMS.md §7).
  *
  *  fourier       k distinct Fourier supports of size 1..d, magnitudes U[a_min,a_max],
  *                random signs.

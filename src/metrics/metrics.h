@@ -1,4 +1,4 @@
-/* Faithfulness and recovery metrics (ALGORITHMS.md §8).
+/* Faithfulness and recovery metrics (../shared/design/ALGORITHMS.md §8).
  *
  *  - held-out R² on test masks that never count against a budget: uniform masks
  *    (each bit a fair coin, the papers' protocol) or shapiq's "sizes" variant

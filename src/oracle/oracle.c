@@ -1,10 +1,15 @@
 /* Counting, caching oracle over an evaluation function (see oracle.h).
- * The cache is an open-addressing hash table over an arena of masks. */
+ * The cache is an arena of masks (in the order first asked) with their answers,
+ * indexed by a mask map (core/maskmap.h).  A batch's new masks are staged at the
+ * end of the arena and indexed provisionally, so repeats inside the batch
+ * dedupe; if the batch fails (budget, evaluation error) the index is rebuilt
+ * from the committed masks. */
 #include "oracle/oracle.h"
 
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/maskmap.h"
 #include "core/timer.h"
 
 struct sb_oracle {
@@ -19,8 +24,7 @@ struct sb_oracle {
   size_t count, cap; /* masks stored */
   uint64_t *keys;    /* cap*words */
   double *values;    /* cap */
-  size_t *slots;     /* index+1, 0 = empty */
-  size_t nslots;
+  sb_maskmap index;  /* mask -> arena index */
 };
 
 sb_oracle *sb_oracle_alloc(size_t n, sb_eval_fn fn, void *ctx, size_t budget) {
@@ -33,11 +37,10 @@ sb_oracle *sb_oracle_alloc(size_t n, sb_eval_fn fn, void *ctx, size_t budget) {
   o->ctx = ctx;
   o->budget = budget;
   o->cap = 64;
-  o->nslots = 128;
   o->keys = malloc(o->cap * o->words * sizeof *o->keys);
   o->values = malloc(o->cap * sizeof *o->values);
-  o->slots = calloc(o->nslots, sizeof *o->slots);
-  if (!o->keys || !o->values || !o->slots) {
+  int rc = sb_maskmap_init(&o->index, o->words, o->cap);
+  if (!o->keys || !o->values || rc) {
     sb_oracle_free(o);
     return NULL;
   }
@@ -48,7 +51,7 @@ void sb_oracle_free(sb_oracle *o) {
   if (!o) return;
   free(o->keys);
   free(o->values);
-  free(o->slots);
+  sb_maskmap_release(&o->index);
   free(o);
 }
 
@@ -63,18 +66,6 @@ void sb_oracle_set_caller(sb_oracle *o, const char *name) {
 }
 const char *sb_oracle_caller(const sb_oracle *o) { return o->caller; }
 
-/* Slot for a mask in a table of `nslots` over `keys`. */
-static size_t find_slot(const uint64_t *keys, const size_t *slots, size_t nslots, size_t words,
-                        const uint64_t *m) {
-  size_t mask = nslots - 1;
-  size_t h = (size_t)sb_mask_hash(m, words, 0x0ddba11u) & mask;
-  for (;;) {
-    size_t t = slots[h];
-    if (t == 0 || sb_mask_equal(keys + (t - 1) * words, m, words)) return h;
-    h = (h + 1) & mask;
-  }
-}
-
 static int grow(sb_oracle *o, size_t need) {
   if (need > o->cap) {
     size_t cap = o->cap;
@@ -87,18 +78,7 @@ static int grow(sb_oracle *o, size_t need) {
     o->values = v;
     o->cap = cap;
   }
-  if (2 * need > o->nslots) {
-    size_t ns = o->nslots;
-    while (2 * need > ns) ns *= 2;
-    size_t *s = calloc(ns, sizeof *s);
-    if (!s) return SB_ENOMEM;
-    for (size_t i = 0; i < o->count; i++)
-      s[find_slot(o->keys, s, ns, o->words, o->keys + i * o->words)] = i + 1;
-    free(o->slots);
-    o->slots = s;
-    o->nslots = ns;
-  }
-  return SB_OK;
+  return sb_maskmap_reserve(&o->index, o->keys, need);
 }
 
 int sb_oracle_query_raw(sb_oracle *o, const uint64_t *masks, size_t count, double *out,
@@ -110,20 +90,17 @@ int sb_oracle_query_raw(sb_oracle *o, const uint64_t *masks, size_t count, doubl
                         o->count + count);
   /* Pass 1: stage new distinct masks at the end of the arena (not yet visible). */
   size_t base = o->count, fresh = 0;
-  size_t *where = malloc(count * sizeof *where); /* arena index + 1 for new, or ~slot */
+  size_t *where = malloc(count * sizeof *where); /* arena index of each mask */
   if (!where) return sb_error_set(err, SB_ENOMEM, "oracle: out of memory");
   for (size_t j = 0; j < count; j++) {
     const uint64_t *m = masks + j * w;
-    size_t h = find_slot(o->keys, o->slots, o->nslots, w, m);
-    if (o->slots[h]) {
-      where[j] = o->slots[h] - 1;
-      continue;
+    /* indexed provisionally so repeats inside the batch dedupe; cannot fail after grow() */
+    long i = sb_maskmap_find_or_add(&o->index, o->keys, m, base + fresh);
+    where[j] = (size_t)i;
+    if ((size_t)i == base + fresh) {
+      memcpy(o->keys + (base + fresh) * w, m, w * sizeof *m);
+      fresh++;
     }
-    /* insert provisionally so repeats inside the batch dedupe */
-    memcpy(o->keys + (base + fresh) * w, m, w * sizeof *m);
-    o->slots[h] = base + fresh + 1;
-    where[j] = base + fresh;
-    fresh++;
   }
   int rc = SB_OK;
   if (o->budget != SB_BUDGET_NONE && base + fresh > o->budget) {
@@ -138,14 +115,8 @@ int sb_oracle_query_raw(sb_oracle *o, const uint64_t *masks, size_t count, doubl
     o->seconds += sb_wall_seconds() - t0;
   }
   if (rc != SB_OK) {
-    /* roll back the provisional inserts: rebuild the index from the committed masks */
-    size_t *s = calloc(o->nslots, sizeof *s);
-    if (s) {
-      for (size_t i = 0; i < base; i++)
-        s[find_slot(o->keys, s, o->nslots, w, o->keys + i * w)] = i + 1;
-      free(o->slots);
-      o->slots = s;
-    }
+    /* roll back the provisional inserts (fewer keys: no allocation, cannot fail) */
+    sb_maskmap_rebuild(&o->index, o->keys, base);
     free(where);
     return rc;
   }

@@ -200,16 +200,14 @@ static int grid_point(const grid *g, size_t idx, char **params, char **label) {
  * containing a comma (specs are "k=v,k=v"). */
 static int grid_add(grid *g, const sb_ini_entry *e, const sb_param_def *defs, const char *owner,
                     const char *extra_keys, const char *path, sb_error *err) {
-  const sb_param_def *d = NULL;
-  for (const sb_param_def *p = defs; p && p->name; p++)
-    if (!strcmp(p->name, e->key)) d = p;
+  const sb_param_def *d = sb_param_def_find(defs, e->key); /* pass-through keys too */
   char where[64 + 4096];
   snprintf(where, sizeof where, "%s:%d", path, e->line);
   if (!d) {
     char names[600] = "";
     size_t used = 0;
     for (const sb_param_def *p = defs; p && p->name; p++)
-      used = sb_names_append(names, sizeof names, used, p->name);
+      if (p->type != SB_PARAM_EXTRA) used = sb_names_append(names, sizeof names, used, p->name);
     if (extra_keys) used = sb_names_append(names, sizeof names, used, extra_keys);
     return sb_error_set(err, SB_EINVAL, "%s: unknown key '%s' for %s (valid: %s)", where, e->key,
                         owner, used ? names : "none");

@@ -10,23 +10,27 @@
 
 #include "core/spectrum.h"
 #include "runner/config.h"
+#include "runner/result.h"
 
 typedef struct sb_run_options {
   size_t heldout;               /* held-out masks (0 = none) */
   sb_heldout_dist heldout_dist;
   int threads;                  /* threads per run */
+  sb_opt_u64 master_seed;       /* recorded in the result (unset: not known) */
 } sb_run_options;
 
-/* Execute one run in this process and return its result object (status is one
- * of ok, failed, skipped, unsupported; never NULL unless out of memory).  If
- * `surrogate` is not NULL it receives the surrogate spectrum (caller frees). */
+/* Execute one run in this process into `out` (initialised here; the caller
+ * clears it with sb_run_result_clear).  The run's own failure is a status in
+ * the record (ok, failed, skipped, unsupported; message says why); the return
+ * value is SB_ENOMEM only if the record itself could not be filled.  If
+ * `surrogate` is not NULL it receives the surrogate spectrum of an ok run
+ * (caller frees), likewise the opened dataset. */
+int sb_run_execute_result(const sb_run_def *rd, const sb_run_options *opt, sb_run_result *out,
+                          sb_spectrum **surrogate, sb_dataset **dataset_out);
+/* The same, returned as the stored JSON object (new reference; NULL only if out
+ * of memory). */
 json_t *sb_run_execute(const sb_run_def *rd, const sb_run_options *opt,
                        sb_spectrum **surrogate, sb_dataset **dataset_out);
-
-/* The definition part of a result object (id, group, dataset, algorithm, budget,
- * seed, identity, ...): what sb_run_execute starts from, and the sweep's failed
- * rows for workers that left no result. */
-void sb_run_definition_json(json_t *j, const sb_run_def *rd);
 
 typedef struct sb_runner_opts {
   const char *outdir; /* results directory (default results/<name>); sb_outdir_check */

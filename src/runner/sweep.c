@@ -30,6 +30,7 @@
 #include "core/fsutil.h"
 #include "core/timer.h"
 #include "data/dataset.h"
+#include "runner/provenance.h"
 #include "runner/runner.h"
 
 /* ==== the results directory ============================================== */
@@ -166,22 +167,29 @@ static json_t *load_result(const sb_config *c, const char *outdir, const sb_run_
   if (!sb_file_exists(path)) return NULL;
   json_error_t je;
   json_t *j = json_load_file(path, 0, &je);
-  json_t *want = rd->identity ? json_loads(rd->identity, 0, NULL) : NULL;
-  const json_t *have = j ? json_object_get(j, "identity") : NULL;
+  /* the identity is stored as its canonical text (result.h's "identity" column) */
+  const char *have = j ? json_string_value(json_object_get(j, "identity")) : NULL;
   const char *id = j ? json_string_value(json_object_get(j, "id")) : NULL;
   const char *status = j ? json_string_value(json_object_get(j, "status")) : NULL;
+  json_t *want = NULL, *hobj = NULL;
   if (!j || !status) snprintf(why, wlen, "the stored file is unreadable");
   else if (!id || strcmp(id, rd->id)) snprintf(why, wlen, "the stored file is another run's");
-  else if (!want) snprintf(why, wlen, "out of memory");
-  else if (!json_is_object(have))
+  else if (!rd->identity) snprintf(why, wlen, "the run has no identity");
+  else if (!have || !*have)
     snprintf(why, wlen, "it was stored before run identities (an older spexbench)");
-  else if (!json_equal(have, want)) identity_diff(have, want, why, wlen);
+  else if (strcmp(have, rd->identity)) {
+    want = json_loads(rd->identity, 0, NULL);
+    hobj = json_loads(have, 0, NULL);
+    if (want && json_is_object(hobj)) identity_diff(hobj, want, why, wlen);
+    else snprintf(why, wlen, "its identity differs");
+  }
   else if (c->save_spectra && !strcmp(status, "ok")) {
     char sp[4400];
     snprintf(sp, sizeof sp, "%s/runs/%s.spectrum.json", outdir, rd->id);
     if (!sb_file_exists(sp)) snprintf(why, wlen, "save_spectra is on and its spectrum is missing");
   }
   json_decref(want);
+  json_decref(hobj);
   if (why[0]) {
     json_decref(j);
     return NULL;
@@ -210,7 +218,7 @@ static int child_main(const sb_config *c, const sb_run_def *rd, const char *outd
   for (size_t k = 0; k < N_STOP; k++) signal(STOP_SIGNALS[k], SIG_DFL);
   sigprocmask(SIG_SETMASK, old_mask, NULL);
   omp_set_num_threads(threads);
-  sb_run_options opt = {c->heldout, c->heldout_dist, threads};
+  sb_run_options opt = {c->heldout, c->heldout_dist, threads, {c->seed, 1}};
   sb_spectrum *g = NULL;
   json_t *j = sb_run_execute(rd, &opt, c->save_spectra ? &g : NULL, NULL);
   if (!j) return WORKER_NO_RESULT;
@@ -234,9 +242,6 @@ static int child_main(const sb_config *c, const sb_run_def *rd, const char *outd
 /* The row of a worker that left no result: on disk if nothing is there, else in
  * memory only, so an earlier result is never overwritten by a failure. */
 static json_t *failed_row(const sb_run_def *rd, const char *path, int status) {
-  json_t *j = json_object();
-  if (!j) return NULL;
-  sb_run_definition_json(j, rd);
   char msg[600];
   struct stat st;
   int old = stat(path, &st) == 0;
@@ -253,10 +258,9 @@ static json_t *failed_row(const sb_run_def *rd, const char *path, int status) {
   if (old && !wrote)
     snprintf(msg + strlen(msg), sizeof msg - strlen(msg),
              " (an earlier result is left in that file and not reported)");
-  json_object_set_new(j, "status", json_string("failed"));
-  json_object_set_new(j, "message", json_string(msg));
+  json_t *j = sb_run_result_failed_json(rd, msg);
   sb_error e2;
-  if (!old) sb_json_write_atomic(j, path, &e2); /* best effort; the row is kept anyway */
+  if (j && !old) sb_json_write_atomic(j, path, &e2); /* best effort; the row is kept anyway */
   return j;
 }
 
@@ -411,6 +415,7 @@ int sb_runner_run(const sb_config *c, const sb_runner_opts *o, sb_error *err) {
   if (rc) return rc;
   snprintf(runsdir, sizeof runsdir, "%s/runs", outdir);
   if ((rc = sb_mkdir_p(runsdir, err))) return rc;
+  if ((rc = sb_provenance_check_output(sb_provenance_get(), outdir, err))) return rc;
   if (access(runsdir, W_OK) != 0)
     return sb_error_set(err, SB_EIO, "%s: results directory is not writable", runsdir);
   int lock_fd = -1;

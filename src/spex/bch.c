@@ -1,5 +1,5 @@
 /* Shortened binary BCH codes for SPEX's delays and its singleton decoder
- * (ALGORITHMS.md §4: "Delays come from a shortened binary BCH code with designed
+ * (../shared/design/ALGORITHMS.md §4: "Delays come from a shortened binary BCH code with designed
  * distance 2t+1 ... BCH decode (syndromes -> Berlekamp–Massey -> Chien search
  * over GF(2^m))").
  *

@@ -1,4 +1,4 @@
-/* SPEX query design (ALGORITHMS.md §4 "Query design" and "Aliasing").
+/* SPEX query design (../shared/design/ALGORITHMS.md §4 "Query design" and "Aliasing").
  *
  * Masks x = M_c ℓ ⊕ d_p for C groups, the P = r + 1 rows of the BCH delay
  * matrix and ℓ ∈ {0,1}^b: N(b) = C·P·2^b samples.  Column bits of M_c are drawn

@@ -1,4 +1,4 @@
-/* SPEX refit (ALGORITHMS.md §4 "Refit"): regression on the Fourier features of
+/* SPEX refit (../shared/design/ALGORITHMS.md §4 "Refit"): regression on the Fourier features of
  * {recovered support} ∪ {∅} ∪ {all singletons e_i} using SPEX's own samples, L1
  * penalised (λ cross-validated) or L2 (ridge), or plain least squares on the
  * recovered support ∪ {∅} ("ols").

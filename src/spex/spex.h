@@ -1,4 +1,4 @@
-/* SPEX internals (ALGORITHMS.md §4): the BCH-coded query design, the per-group
+/* SPEX internals (../shared/design/ALGORITHMS.md §4): the BCH-coded query design, the per-group
  * Walsh–Hadamard transforms, the peeling decoder and the structured refit.
  * The harness algorithm (src/algos/spex.c) is a thin wrapper over these; tests
  * and benchmarks call them directly.
@@ -32,7 +32,7 @@ typedef struct sb_spex_design {
 
 /* N(b) = C * P * 2^b for the code with capability t at n features (0 on error). */
 size_t sb_spex_sample_count(size_t n, unsigned t, unsigned C, unsigned b, sb_error *err);
-/* Budget -> (b, t) (ALGORITHMS.md §4): the largest b with N(b) <= budget (capped at
+/* Budget -> (b, t) (../shared/design/ALGORITHMS.md §4): the largest b with N(b) <= budget (capped at
  * b_max); if b <= 2, t is lowered step by step down to 2; if b is still <= 2 at
  * t = 2 (or t < 2 was asked and b <= 2), SB_ESKIP naming the minimum budget
  * C·P·2^3.  An explicit b (the algorithm's parameter) bypasses this rule. */

@@ -78,7 +78,7 @@ stale heldout 's/heldout = 300/heldout = 500/' "heldout changed from 300 to 500"
 python3 - "$TMP/r1/runs" <<'PY' && ok "heldout: the stored results carry the new count" || fail "heldout: stored results not updated"
 import glob, json, sys
 js = [json.load(open(p)) for p in glob.glob(sys.argv[1] + "/*.json")]
-assert len(js) == 4 and all(j["identity"]["heldout"] == 500 for j in js), [j.get("identity") for j in js]
+assert len(js) == 4 and all(json.loads(j["identity"])["heldout"] == 500 for j in js), [j.get("identity") for j in js]
 PY
 stale heldout_distribution 's/heldout = 500/heldout = 500\nheldout_distribution = sizes/' \
   'heldout_dist changed from "uniform" to "sizes"'
@@ -120,7 +120,7 @@ import csv, glob, json, sys
 rows = list(csv.DictReader(open(sys.argv[1] + "/runs.csv")))
 assert sorted(r["repetition"] for r in rows) == ["0", "1", "2"], rows
 assert len({r["seed"] for r in rows}) == 3 and len({r["r2_heldout"] for r in rows}) == 3, rows
-ids = [json.load(open(p))["identity"] for p in glob.glob(sys.argv[1] + "/runs/*.json")]
+ids = [json.loads(json.load(open(p))["identity"]) for p in glob.glob(sys.argv[1] + "/runs/*.json")]
 assert len({i["heldout_seed"] for i in ids}) == 1 and len({i["design_seed"] for i in ids}) == 3, ids
 PY
 no_partial "$TMP" && ok "no temp files" || fail "temp files left"

@@ -22,7 +22,7 @@ timing = {"wall_s", "cpu_s", "design_s", "oracle_s", "fit_s"}
 def rows(p):
     with open(p) as f:
         r = list(csv.DictReader(f))
-    return [{k: v for k, v in row.items() if k not in timing} for row in r]
+    return [{k: v for k, v in row.items() if k not in timing and not k.endswith("_s") and k != "phases"} for row in r]
 a, b = rows(sys.argv[1]), rows(sys.argv[2])
 assert len(a) == len(b) == 216, (len(a), len(b))
 bad = [i for i, (x, y) in enumerate(zip(a, b)) if x != y]

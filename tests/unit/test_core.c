@@ -1,12 +1,20 @@
-/* Core: masks, spectra, FWHT/Möbius transforms, conversions, JSON, oracle. */
+/* Core: masks, spectra, FWHT/Möbius transforms, conversions, JSON, oracle,
+ * combinatorics (the mask map has its own test_maskmap.c). */
+#include <errno.h>
 #include <math.h>
+#include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
+#include <unistd.h>
 
 #include "testutil.h"
 #include <sys/stat.h>
 
 #include "core/digest.h"
+#include "core/comb.h"
+#include "core/fsutil.h"
 #include "core/params.h"
 #include "core/seed.h"
 #include "core/spectrum.h"
@@ -327,6 +335,70 @@ static void test_digest(void **state) {
   assert_non_null(strstr(err.msg, "directory"));
 }
 
+/* Binomials against Pascal's triangle; the k-subset iterator visits C(n, k)
+ * distinct increasing subsets in lexicographic order. */
+static void test_comb(void **state) {
+  (void)state;
+  double row[41] = {1};
+  for (size_t n = 1; n <= 40; n++) {
+    for (size_t k = n; k > 0; k--) row[k] += row[k - 1];
+    for (size_t k = 0; k <= n; k++) assert_true(sb_choose(n, k) == row[k]); /* exact < 2^53 */
+    double sum = 0;
+    for (size_t k = 1; k <= 3 && k <= n; k++) sum += row[k];
+    assert_true(sb_choose_sum_upto(n, 3) == sum);
+  }
+  assert_true(sb_choose(5, 6) == 0);
+  assert_true(sb_choose_sum_upto(5, 0) == 0);
+  assert_true(isinf(sb_choose(5000, 2500)));
+  assert_close(sb_choose(65536, 3), 65536.0 * 65535.0 * 65534.0 / 6.0, 1e-3);
+  for (size_t n = 0; n <= 9; n++)
+    for (size_t k = 0; k <= n; k++) {
+      size_t c[9], prev[9], visits = 0;
+      sb_comb_first(c, k);
+      do {
+        for (size_t i = 0; i < k; i++) assert_true(c[i] < n && (i == 0 || c[i - 1] < c[i]));
+        if (visits) { /* strictly after the previous subset, lexicographically */
+          size_t i = 0;
+          while (i < k && c[i] == prev[i]) i++;
+          assert_true(i < k && c[i] > prev[i]);
+        }
+        memcpy(prev, c, sizeof c);
+        visits++;
+      } while (sb_comb_next(c, k, n));
+      assert_int_equal(visits, (size_t)sb_choose(n, k));
+      for (size_t i = 0; i < k; i++) assert_int_equal(c[i], n - k + i); /* last subset kept */
+    }
+}
+
+/* A write that fails inside stdio's buffer (here: the file-size limit, EFBIG)
+ * is reported at commit with its own error number — also when the cause has
+ * gone by then (space freed, limit raised: the final flush succeeds) — not with
+ * whatever errno a later, unrelated call left (ESRCH below); no file is left. */
+static void test_atomic_write_errno(void **state) {
+  (void)state;
+  char path[512];
+  snprintf(path, sizeof path, "%s/limited.csv", sb_test_tmpdir());
+  struct rlimit old, lim;
+  assert_int_equal(getrlimit(RLIMIT_FSIZE, &old), 0);
+  lim = old;
+  lim.rlim_cur = 4096;
+  void (*prev)(int) = signal(SIGXFSZ, SIG_IGN);
+  sb_atomic_file af;
+  sb_error e = {0};
+  assert_int_equal(sb_atomic_open(&af, path, &e), SB_OK);
+  assert_int_equal(setrlimit(RLIMIT_FSIZE, &lim), 0);
+  for (int i = 0; i < 20000; i++) fprintf(af.fp, "row %d,%d\n", i, i * i);
+  assert_int_equal(setrlimit(RLIMIT_FSIZE, &old), 0);
+  signal(SIGXFSZ, prev);
+  errno = ESRCH;
+  int rc = sb_atomic_commit(&af, &e);
+  assert_int_equal(rc, SB_EIO);
+  if (!strstr(e.msg, strerror(EFBIG))) print_error("message: %s\n", e.msg);
+  assert_non_null(strstr(e.msg, strerror(EFBIG)));
+  assert_null(strstr(e.msg, strerror(ESRCH)));
+  assert_int_not_equal(access(path, F_OK), 0);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_parse_integers),     cmocka_unit_test(test_digest),
@@ -334,7 +406,8 @@ int main(void) {
       cmocka_unit_test(test_mobius_brute),       cmocka_unit_test(test_conversions),
       cmocka_unit_test(test_eval_large_n),       cmocka_unit_test(test_spectrum_json_topk),
       cmocka_unit_test(test_oracle_distinct_budget), cmocka_unit_test(test_seed_and_noise),
-      cmocka_unit_test(test_names_append),
+      cmocka_unit_test(test_names_append),       cmocka_unit_test(test_comb),
+      cmocka_unit_test(test_atomic_write_errno),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

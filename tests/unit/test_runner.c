@@ -140,7 +140,7 @@ static void test_heldout_same_masks(void **state) {
   sb_heldout *h = NULL, *wrong = NULL;
   assert_int_equal(sb_heldout_make(d, c->heldout, c->heldout_dist, c->runs[0].heldout_seed, &h,
                                    &err), SB_OK);
-  sb_run_options opt = {c->heldout, c->heldout_dist, 1};
+  sb_run_options opt = {c->heldout, c->heldout_dist, 1, {0, 0}};
   size_t checked = 0, distinguishable = 0;
   for (size_t i = 0; i < c->n_runs; i++) {
     const sb_run_def *rd = &c->runs[i];
@@ -442,7 +442,7 @@ static void test_budget_cap(void **state) {
                               "[dataset d]\nfamily = fourier\nn = 8\nk = 4\ndegree = 2\n"
                               "[algorithm lasso]\n[algorithm shapley-taylor]\n"
                               "[algorithm permutation-shapley]\n[algorithm faith-banzhaf]\n");
-  sb_run_options opt = {c->heldout, c->heldout_dist, 1};
+  sb_run_options opt = {c->heldout, c->heldout_dist, 1, {0, 0}};
   for (size_t i = 0; i < c->n_runs; i++) {
     json_t *j = sb_run_execute(&c->runs[i], &opt, NULL, NULL);
     const char *st = json_string_value(json_object_get(j, "status"));
