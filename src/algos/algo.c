@@ -117,9 +117,18 @@ static int execute_streamed(const sb_algo_type *type, const sb_algo_ctx *ctx, vo
   return SB_OK;
 }
 
-int sb_algo_execute(const sb_algo_type *type, const sb_algo_ctx *ctx, sb_oracle *oracle,
+size_t sb_algo_budget(const sb_algo_type *type, size_t n, size_t budget) {
+  if ((type->flags & SB_ALGO_SAMPLED_DESIGN) || n >= 64) return budget;
+  uint64_t all = (uint64_t)1 << n;
+  return (uint64_t)budget > all ? (size_t)all : budget;
+}
+
+int sb_algo_execute(const sb_algo_type *type, const sb_algo_ctx *ctx_in, sb_oracle *oracle,
                     sb_fit *out, sb_error *err) {
   memset(out, 0, sizeof *out);
+  sb_algo_ctx capped = *ctx_in;
+  capped.budget = sb_algo_budget(type, ctx_in->n, ctx_in->budget);
+  const sb_algo_ctx *ctx = &capped;
   sb_oracle_set_caller(oracle, type->name);
   sb_linalg_set_threads(ctx->threads); /* BLAS threads = the run's thread budget */
   int rc;

@@ -97,6 +97,12 @@ typedef struct sb_algo_type {
 /* The surrogate is the exact transform of all 2^n answers, not an estimate (so
  * interaction indices exported from it are exact: shapiq's estimated = false). */
 #define SB_ALGO_EXACT 1u
+/* The design is sized in samples that may repeat (SPEX's C·P·2^b aliasing design,
+ * ProxySPEX's i.i.d. rows): such an algorithm sees the budget as given, since a
+ * design of more than 2^n samples can still ask at most 2^n distinct masks (the
+ * oracle enforces the budget on distinct masks); every other algorithm sees
+ * min(budget, 2^n) (sb_algo_budget). */
+#define SB_ALGO_SAMPLED_DESIGN 2u
 
 extern const sb_algo_type *const sb_algo_types[];
 
@@ -105,8 +111,15 @@ const sb_algo_type *sb_algo_find(const char *name, sb_error *err);
 /* Parse "name[:k=v,...]" into a type and validated params (caller frees params). */
 int sb_algo_parse(const char *text, const sb_algo_type **type, sb_params **params,
                   sb_error *err);
-/* check -> design -> oracle -> fit (or run).  Records phases "design", "oracle",
- * "fit" (algorithms may add finer ones).  Sets the oracle's caller name. */
+/* The budget an algorithm sees: at most 2^n, since no more distinct masks exist
+ * (so no algorithm sizes a design matrix, a mask set or a check by a budget it can
+ * never use, and every algorithm caps the same way) — except for a
+ * SB_ALGO_SAMPLED_DESIGN type, which sees `budget` as given. */
+size_t sb_algo_budget(const sb_algo_type *type, size_t n, size_t budget);
+/* check -> design -> oracle -> fit (or run), with ctx->budget replaced by
+ * sb_algo_budget (the oracle keeps enforcing the budget as given).  Records phases
+ * "design", "oracle", "fit" (algorithms may add finer ones).  Sets the oracle's
+ * caller name. */
 int sb_algo_execute(const sb_algo_type *type, const sb_algo_ctx *ctx, sb_oracle *oracle,
                     sb_fit *out, sb_error *err);
 

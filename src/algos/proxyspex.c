@@ -571,4 +571,5 @@ const sb_algo_type sb_algo_proxyspex = {
     .design = ps_design,
     .fit = ps_fit,
     .family = SB_ALGO_SPECTRAL,
+    .flags = SB_ALGO_SAMPLED_DESIGN, /* sized in samples that may repeat */
 };

@@ -202,4 +202,5 @@ const sb_algo_type sb_algo_spex = {
     .family = SB_ALGO_SPECTRAL,
     .design_count = spex_design_count,
     .design_chunk = spex_design_chunk,
+    .flags = SB_ALGO_SAMPLED_DESIGN, /* sized in samples that may repeat */
 };

@@ -1,7 +1,7 @@
 /* Public API: algorithms, runs and their results (include/spexbench/run.h).
  *
  * spexbench_fit is `spexbench fit` as a function: the same seed derivation
- * (runner/config.h's sb_run_seeds with the dataset spec as given, instance 0,
+ * (runner/config.h's sb_run_seeds with the dataset's identity, instance 0,
  * repetition 0), the same algorithm execution (algos/algo.h's
  * sb_algo_execute through a budgeted oracle) and the same metrics
  * (metrics/metrics.h), so a library caller gets the CLI's numbers.  It opens
@@ -155,7 +155,7 @@ static int add_metrics(spexbench_result *r, const spexbench_dataset *d,
   if (sb_r2_parseval(truth, g, &r->r2_exact, &ignored)) r->r2_exact = NAN;
   const sb_dataset_family *fam = sb_dataset_family_find(d->impl->family);
   sb_recovery rec;
-  if (fam && !fam->path_arg && sb_recovery_compute(truth, g, 1e-6, &rec, &ignored) == SB_OK) {
+  if (fam && !(fam->flags & SB_FAMILY_FILE) && sb_recovery_compute(truth, g, 1e-6, &rec, &ignored) == SB_OK) {
     r->precision = rec.precision;
     r->recall = rec.recall;
     r->rel_error = rec.rel_error;
@@ -201,10 +201,17 @@ int spexbench_fit(spexbench_dataset *d, const char *algo, size_t budget, uint64_
   sb_oracle *oracle = sb_oracle_alloc(d->impl->n, d->impl->eval, d->impl->ctx, budget);
   spexbench_result *r = oracle ? result_new(type, params, d, budget) : NULL;
   uint64_t design_seed = 0, heldout_seed = 0;
-  if (r)
-    sb_run_seeds(seed, d->spec, 0, type->name, r->params, budget, 0, &r->seed, &design_seed,
-                 &heldout_seed);
-  else rc = sb_error_set(&e, SB_ENOMEM, "spexbench_fit: out of memory");
+  if (r) {
+    /* the dataset's identity, as `spexbench fit`: a stored file by its content; a
+     * callback dataset (no registered family) by its name */
+    char *key = NULL;
+    if (sb_dataset_identity(d->spec, &key, NULL) != SB_OK) key = NULL;
+    sb_run_seeds(seed, key ? key : d->spec, 0, type->name, r->params, budget, 0, &r->seed,
+                 &design_seed, &heldout_seed);
+    free(key);
+  } else {
+    rc = sb_error_set(&e, SB_ENOMEM, "spexbench_fit: out of memory");
+  }
   if (!rc) rc = execute(type, params, oracle, d, r->seed, design_seed, o.threads, r, &e);
   if (!rc) rc = add_metrics(r, d, &o, heldout_seed, &e);
   sb_oracle_free(oracle);

@@ -1,58 +1,52 @@
 /* `spexbench report`: REPORT.md of a results folder (rebuilt from its runs.csv
  * and context.json; --figures redraws the figure too), the index of all
  * experiments (results/README.md), and the column reference of the CSVs. */
+#include <stddef.h>
 #include <stdio.h>
 #include <string.h>
 
+#include "cli/args.h"
 #include "cli/cli.h"
 #include "runner/report.h"
 
-static void report_usage(FILE *fp) {
-  fprintf(fp,
-          "usage: spexbench report DIR [--figures] [--print]\n"
-          "       spexbench report --index RESULTS_DIR\n"
-          "       spexbench report --columns\n\n"
-          "Reports from stored results only (nothing is rerun).\n"
-          "  DIR            a results folder (runs.csv + context.json): writes DIR/REPORT.md\n"
-          "                 (per dataset group, R² median [q1, q3] by algorithm x budget, why\n"
-          "                 cells are empty, published figures where comparable, run context)\n"
-          "  --figures      also redraw DIR/faithfulness.{png,svg} from runs.csv\n"
-          "  --print        print the Markdown to stdout as well\n"
-          "  --index DIR    write DIR/README.md: one line per experiment folder in DIR\n"
-          "  --columns      print the column reference of runs.csv and summary.csv\n"
-          "                 (docs/RESULTS.md holds the same text)\n");
-}
+typedef struct report_args {
+  const char *dir, *index;
+  int figures, print, columns;
+} report_args;
+
+static const sb_arg REPORT_ARGS[] = {
+    {"DIR", NULL, SB_ARG_POSITIONAL, offsetof(report_args, dir), NULL, 0, 0, NULL, 0,
+     "a results folder (runs.csv + context.json): writes DIR/REPORT.md\n"
+     "(per dataset group, R² median [q1, q3] by algorithm x budget, why\n"
+     "cells are empty, published figures where comparable, run context)"},
+    {"--figures", NULL, SB_ARG_FLAG, offsetof(report_args, figures), NULL, 0, 0, NULL, 0,
+     "also redraw DIR/faithfulness.{png,svg} from runs.csv"},
+    {"--print", NULL, SB_ARG_FLAG, offsetof(report_args, print), NULL, 0, 0, NULL, 0,
+     "print the Markdown to stdout as well"},
+    {"--index", NULL, SB_ARG_STRING, offsetof(report_args, index), "RESULTS_DIR", 0, 0, NULL, 0,
+     "write RESULTS_DIR/README.md: one line per experiment folder in it"},
+    {"--columns", NULL, SB_ARG_FLAG, offsetof(report_args, columns), NULL, 0, 0, NULL, 0,
+     "print the column reference of runs.csv and summary.csv\n"
+     "(docs/RESULTS.md holds the same text)"},
+    {NULL, NULL, 0, 0, NULL, 0, 0, NULL, 0, NULL},
+};
+
+static const sb_command_spec REPORT_SPEC = {
+    "report",
+    "Reports from stored results only (nothing is rerun): give exactly one of DIR,\n"
+    "--index RESULTS_DIR or --columns.\n",
+    REPORT_ARGS, NULL,
+};
 
 int cmd_report(int argc, char **argv) {
-  const char *dir = NULL, *index = NULL;
-  int figures = 0, print = 0, columns = 0;
-  for (int i = 1; i < argc; i++) {
-    const char *a = argv[i];
-    if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
-      report_usage(stdout);
-      return 0;
-    } else if (!strcmp(a, "--figures")) {
-      figures = 1;
-    } else if (!strcmp(a, "--print")) {
-      print = 1;
-    } else if (!strcmp(a, "--columns")) {
-      columns = 1;
-    } else if (!strcmp(a, "--index") && i + 1 < argc) {
-      index = argv[++i];
-    } else if (a[0] == '-') {
-      fprintf(stderr, "spexbench report: unknown or incomplete option '%s'\n", a);
-      report_usage(stderr);
-      return 2;
-    } else if (!dir) {
-      dir = a;
-    } else {
-      fprintf(stderr, "spexbench report: unexpected argument '%s'\n", a);
-      return 2;
-    }
-  }
+  report_args a = {NULL, NULL, 0, 0, 0};
+  int r = sb_args_parse(&REPORT_SPEC, argc, argv, &a, NULL);
+  if (r) return SB_ARGS_EXIT(r);
+  const char *dir = a.dir, *index = a.index;
+  int figures = a.figures, print = a.print, columns = a.columns;
   if ((dir != NULL) + (index != NULL) + columns != 1) {
-    report_usage(stderr);
-    return 2;
+    sb_args_help(&REPORT_SPEC, stderr);
+    return sb_args_error(&REPORT_SPEC, "give exactly one of DIR, --index RESULTS_DIR, --columns");
   }
   sb_error err = {0};
   if (columns) {

@@ -10,6 +10,7 @@
 #define SB_PARAMS_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "core/error.h"
 
@@ -28,7 +29,9 @@ typedef struct sb_param_def {
   const char *name;
   sb_param_type type;
   const char *def;     /* default as text; NULL = required */
-  const char *choices; /* for SB_PARAM_ENUM: "a|b|c" */
+  const char *choices; /* SB_PARAM_ENUM: "a|b|c"; SB_PARAM_INT / SB_PARAM_DOUBLE: an
+                          optional range "LO..HI", either side may be empty ("0.." =
+                          non-negative); NULL = any value of the type */
   const char *help;    /* one line */
 } sb_param_def;
 
@@ -80,8 +83,20 @@ int sb_param_validate(const sb_param_def *d, const char *value, const char *what
  * then stays as it was, still terminated).  For "valid: a, b, c" messages. */
 size_t sb_names_append(char *buf, size_t len, size_t used, const char *name);
 
+/* Strip leading and trailing spaces and tabs in place; returns the first kept
+ * character (inside s). */
+char *sb_trim(char *s);
+
 /* Strict number parsing helpers: whole string must parse; finite. */
 int sb_parse_long(const char *s, long *out);
+
+/* Strict integer parsing with overflow checks: decimal digits only (an optional
+ * leading '-' for sb_parse_i64; no '+', spaces, hex or exponent), and the value
+ * must lie in [lo, hi].  A number too large for 64 bits is SB_NUM_RANGE, never
+ * a wrapped or saturated value. */
+typedef enum sb_num { SB_NUM_OK = 0, SB_NUM_SYNTAX = 1, SB_NUM_RANGE = 2 } sb_num;
+sb_num sb_parse_u64(const char *s, uint64_t lo, uint64_t hi, uint64_t *out);
+sb_num sb_parse_i64(const char *s, int64_t lo, int64_t hi, int64_t *out);
 int sb_parse_double(const char *s, double *out);
 int sb_parse_bool(const char *s, int *out);
 

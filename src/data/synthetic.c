@@ -185,7 +185,7 @@ static const sb_param_def fourier_params[] = {
     {"amp_max", SB_PARAM_DOUBLE, "1.0", NULL, "largest coefficient magnitude"},
     {"constant", SB_PARAM_DOUBLE, "0", NULL, "F(∅), the mean of f"},
     {"snr_db", SB_PARAM_STRING, "inf", NULL, "signal-to-noise ratio in dB, or inf"},
-    {"seed", SB_PARAM_INT, "0", NULL, "generator seed"},
+    {"seed", SB_PARAM_INT, "0", "0..", "generator seed"},
     {NULL, 0, NULL, NULL, NULL},
 };
 
@@ -269,7 +269,7 @@ static const sb_param_def soum_params[] = {
     {"min_order", SB_PARAM_INT, "1", NULL, "smallest |T_i|"},
     {"max_order", SB_PARAM_INT, "3", NULL, "largest |T_i|"},
     {"snr_db", SB_PARAM_STRING, "inf", NULL, "signal-to-noise ratio in dB, or inf"},
-    {"seed", SB_PARAM_INT, "0", NULL, "generator seed"},
+    {"seed", SB_PARAM_INT, "0", "0..", "generator seed"},
     {NULL, 0, NULL, NULL, NULL},
 };
 
@@ -335,7 +335,7 @@ static const sb_param_def hier_params[] = {
     {"control", SB_PARAM_BOOL, "false", NULL,
      "non-hierarchical control: same coefficients on unrelated random supports"},
     {"snr_db", SB_PARAM_STRING, "inf", NULL, "signal-to-noise ratio in dB, or inf"},
-    {"seed", SB_PARAM_INT, "0", NULL, "generator seed"},
+    {"seed", SB_PARAM_INT, "0", "0..", "generator seed"},
     {NULL, 0, NULL, NULL, NULL},
 };
 

@@ -174,7 +174,9 @@ int sb_run_result_set_def(sb_run_result *r, const sb_run_def *rd) {
   /* file-backed families: the spec is "family:PATH" */
   const sb_dataset_family *fam = rd->family ? sb_dataset_family_find(rd->family) : NULL;
   const char *colon = rd->dataset_spec ? strchr(rd->dataset_spec, ':') : NULL;
-  if (!rc && fam && fam->path_arg && colon) rc = sb_run_result_set(&r->dataset_file, colon + 1);
+  if (!rc && fam && (fam->flags & SB_FAMILY_FILE) && colon)
+    rc = sb_run_result_set(&r->dataset_file, colon + 1);
+  if (!rc) rc = sb_run_result_set(&r->identity, rd->identity); /* NULL: none */
   return rc;
 }
 

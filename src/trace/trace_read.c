@@ -73,7 +73,7 @@ static int parse_record(const sb_trace *t, const char *line, size_t len, uint64_
                  (m[i] >= 32 && m[i] < 127) ? m[i] : '?');
         return SB_EFORMAT;
       }
-    snprintf(msg, msglen, "%s", e.msg);
+    snprintf(msg, msglen, "%.*s", (int)(msglen ? msglen - 1 : 0), e.msg);
     return SB_EFORMAT;
   }
   if (!sp || !sp[1]) {
@@ -218,7 +218,7 @@ static int read_body(reader *r, sb_error *err) {
                             "%s: record %zu (line %zu): %s (truncated or corrupt gzip data)",
                             r->path, recno, r->line, what);
       r->info->truncated = 1;
-      snprintf(r->info->tail_msg, sizeof r->info->tail_msg, "record %zu: %s", recno, what);
+      snprintf(r->info->tail_msg, sizeof r->info->tail_msg, "record %zu: %.480s", recno, what);
       return SB_OK;
     }
     int rc = strncmp(r->src->line, "batch ", 6) ? read_record(r, recno, err)

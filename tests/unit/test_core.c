@@ -10,6 +10,9 @@
 #include <unistd.h>
 
 #include "testutil.h"
+#include <sys/stat.h>
+
+#include "core/digest.h"
 #include "core/comb.h"
 #include "core/fsutil.h"
 #include "core/params.h"
@@ -370,6 +373,74 @@ static void test_names_append(void **state) {
   assert_int_equal(sb_names_append(buf, sizeof buf, sizeof buf, "x"), sizeof buf);
 }
 
+/* Overflow-checked integers (issue 13.4): 2^64 is an error, never a wrapped or
+ * saturated value; no sign, space, hex or exponent slips through. */
+static void test_parse_integers(void **state) {
+  (void)state;
+  uint64_t u = 7;
+  assert_int_equal(sb_parse_u64("18446744073709551615", 0, UINT64_MAX, &u), SB_NUM_OK);
+  assert_true(u == UINT64_MAX);
+  assert_int_equal(sb_parse_u64("18446744073709551616", 0, UINT64_MAX, &u), SB_NUM_RANGE);
+  assert_int_equal(sb_parse_u64("99999999999999999999999", 0, UINT64_MAX, &u), SB_NUM_RANGE);
+  assert_int_equal(sb_parse_u64("0", 1, 10, &u), SB_NUM_RANGE);
+  assert_int_equal(sb_parse_u64("11", 1, 10, &u), SB_NUM_RANGE);
+  const char *bad[] = {"", "-1", "+1", " 1", "1 ", "0x10", "1e3", "1.0", "abc", NULL};
+  for (size_t i = 0; bad[i]; i++) assert_int_equal(sb_parse_u64(bad[i], 0, UINT64_MAX, &u), SB_NUM_SYNTAX);
+  int64_t v = 0;
+  assert_int_equal(sb_parse_i64("-9223372036854775808", INT64_MIN, INT64_MAX, &v), SB_NUM_OK);
+  assert_true(v == INT64_MIN);
+  assert_int_equal(sb_parse_i64("9223372036854775808", INT64_MIN, INT64_MAX, &v), SB_NUM_RANGE);
+  assert_int_equal(sb_parse_i64("-5", 0, 10, &v), SB_NUM_RANGE);
+  assert_int_equal(sb_parse_i64("--5", INT64_MIN, INT64_MAX, &v), SB_NUM_SYNTAX);
+  /* numeric parameter ranges ("0..") */
+  sb_param_def d = {"seed", SB_PARAM_INT, "0", "0..", "seed"};
+  sb_error err;
+  assert_int_equal(sb_param_validate(&d, "5", "t", &err), SB_OK);
+  assert_int_not_equal(sb_param_validate(&d, "-1", "t", &err), SB_OK);
+  assert_non_null(strstr(err.msg, "seed = '-1': expected an integer in 0.."));
+}
+
+/* SHA-256 (FIPS 180-4 test vectors) and file digests: a copy has the same digest,
+ * a FIFO is refused without blocking. */
+static void test_digest(void **state) {
+  (void)state;
+  char hex[SB_SHA256_HEX];
+  sb_sha256_hex("", 0, hex);
+  assert_string_equal(hex, "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
+  sb_sha256_hex("abc", 3, hex);
+  assert_string_equal(hex, "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+  const char *two = "abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq";
+  sb_sha256_hex(two, strlen(two), hex);
+  assert_string_equal(hex, "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1");
+  sb_sha256 s;
+  sb_sha256_init(&s);
+  char a[1001];
+  memset(a, 'a', sizeof a);
+  for (int i = 0; i < 1000; i++) sb_sha256_update(&s, a, i % 2 ? 999 : 1001); /* 10^6 'a' */
+  sb_sha256_final_hex(&s, hex);
+  assert_string_equal(hex, "cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0");
+  const char *dir = sb_test_tmpdir();
+  char p[512], q[512], fifo[512], fh[SB_SHA256_HEX];
+  snprintf(p, sizeof p, "%s/f", dir);
+  snprintf(q, sizeof q, "%s/g", dir);
+  snprintf(fifo, sizeof fifo, "%s/pipe", dir);
+  for (int k = 0; k < 2; k++) {
+    FILE *fp = fopen(k ? q : p, "wb");
+    fputs("abc", fp);
+    fclose(fp);
+  }
+  sb_error err;
+  assert_int_equal(sb_file_sha256(p, fh, &err), SB_OK);
+  assert_string_equal(fh, "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+  assert_int_equal(sb_file_sha256(q, fh, &err), SB_OK); /* another inode, same content */
+  assert_string_equal(fh, "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+  assert_int_equal(mkfifo(fifo, 0644), 0);
+  assert_int_equal(sb_file_sha256(fifo, fh, &err), SB_EIO);
+  assert_non_null(strstr(err.msg, "FIFO"));
+  assert_int_equal(sb_file_sha256(dir, fh, &err), SB_EIO);
+  assert_non_null(strstr(err.msg, "directory"));
+}
+
 /* Binomials against Pascal's triangle; the k-subset iterator visits C(n, k)
  * distinct increasing subsets in lexicographic order. */
 static void test_comb(void **state) {
@@ -436,6 +507,7 @@ static void test_atomic_write_errno(void **state) {
 
 int main(void) {
   const struct CMUnitTest tests[] = {
+      cmocka_unit_test(test_parse_integers),     cmocka_unit_test(test_digest),
       cmocka_unit_test(test_fwht_brute),         cmocka_unit_test(test_fwht_blocked_large),
       cmocka_unit_test(test_mobius_brute),       cmocka_unit_test(test_conversions),
       cmocka_unit_test(test_eval_large_n),       cmocka_unit_test(test_spectrum_json_topk),

@@ -91,7 +91,7 @@ static void test_family_registry(void **state) {
     assert_true(f->name && *f->name && f->summary && *f->summary && f->open);
     for (size_t j = 0; j < i; j++) assert_string_not_equal(sb_dataset_families[j]->name, f->name);
     assert_ptr_equal(sb_dataset_family_find(f->name), f);
-    if (f->path_arg) assert_null(f->params); /* "family:PATH" takes no parameters */
+    if (f->flags & SB_FAMILY_FILE) assert_null(f->params); /* "family:PATH" takes no parameters */
     check_params(f->params, f->name);
   }
   assert_true(count >= 6);

@@ -213,7 +213,7 @@ static int git(const char *dir, const char *args) {
 static void test_dirty_tree_refuses_committed_results(void **state) {
   (void)state;
   if (system("git --version >/dev/null 2>&1") != 0) skip();
-  char repo[600], path[800], res[800], fresh[800];
+  char repo[600], path[1000], res[800], fresh[800];
   snprintf(repo, sizeof repo, "%s/repo", sb_test_tmpdir());
   snprintf(res, sizeof res, "%s/results/exp", repo);
   snprintf(fresh, sizeof fresh, "%s/results/new", repo);
