@@ -8,7 +8,6 @@ PKGS=(build-essential cmake pkg-config git
       zlib1g-dev         # gzip traces, raw DEFLATE in .npz members
       libcmocka-dev      # unit tests
       libjansson-dev     # JSON: spectra, results, shapiq files
-      libinih-dev        # INI config files
       libxgboost-dev     # ProxySPEX's gradient-boosted trees (C API)
       gnuplot-nox        # PNG/SVG plots
       python3            # test adapters for live-model protocol
