@@ -4,7 +4,7 @@ JOBS ?= 2
 CMAKE_FLAGS ?=
 FUZZ_SECONDS ?= 60
 
-.PHONY: all deps build demo test test-asan bench clean fuzz
+.PHONY: all deps build demo test test-asan bench clean fuzz reproduce check-results
 
 all: build
 
@@ -19,6 +19,16 @@ build: deps
 # results/quickstart/ is the committed copy, regenerated only from a clean tree.
 demo: build
 	@$(BUILD)/spexbench run configs/quickstart.ini --out out/quickstart --jobs $(JOBS)
+
+# The experiment suite (experiments/*/; docs/RESULTS.md): every full variant into the
+# committed results/<name>/ (needs a clean tree; prints the expected runtime first), or
+# with QUICK=1 every quick variant into out/quick/<name>/ (ignored by git).
+reproduce: build
+	@bash scripts/reproduce.sh --build $(BUILD) $(if $(QUICK),--quick)
+
+# `spexbench check` on every experiment: its quick variant against results/<name>/check/.
+check-results: build
+	@bash scripts/reproduce.sh --check --build $(BUILD)
 
 test: build
 	@cd $(BUILD) && ctest --output-on-failure -j $(JOBS)

@@ -16,6 +16,7 @@
 #include <string.h>
 
 #include "algos/algo.h"
+#include "core/fault.h"
 #include "core/timer.h"
 #include "spex/spex.h"
 
@@ -146,7 +147,8 @@ static int spex_fit(const sb_algo_ctx *ctx, void *vstate, const sb_masks *masks,
   memcpy(U0, U, ulen * sizeof *U);
   sb_spex_peel_opts po;
   sb_spex_peel_opts_default(&po);
-  po.soft = !strcmp(sb_params_str(ctx->params, "decoder"), "soft");
+  po.soft = !strcmp(sb_params_str(ctx->params, "decoder"), "soft") &&
+            !sb_fault_active(SB_FAULT_SPEX_NO_CHASE); /* a test-only switch (core/fault.h) */
   po.sigma = ctx->noise_sigma;
   po.zero_tol = sb_params_double(ctx->params, "zero_tol");
   po.verify_ratio = sb_params_double(ctx->params, "verify");

@@ -19,7 +19,7 @@
 
 typedef struct fit_args {
   const char *dataset, *algo, *coefficients, *index, *export;
-  size_t budget, heldout, order, top;
+  size_t budget, heldout, order, top, removal;
   uint64_t seed;
   int json, threads, dist;
 } fit_args;
@@ -54,6 +54,8 @@ static const sb_arg FIT_ARGS[] = {
      "print the K largest interactions (default 20)"},
     {"--export", NULL, SB_ARG_STRING, offsetof(fit_args, export), "FILE.json", 0, 0, NULL, 0,
      "write them in shapiq's InteractionValues JSON layout"},
+    {"--removal", NULL, SB_ARG_SIZE, offsetof(fit_args, removal), "R", 1, SB_REMOVAL_MAX_R, NULL,
+     SB_ARG_ZERO_OK, "removal curve for r = 1..R (0 = none, the default; docs/RESULTS.md)"},
     {NULL, NULL, 0, 0, NULL, 0, 0, NULL, 0, NULL},
 };
 enum { ARG_ORDER = 10 }; /* index of --order in FIT_ARGS */
@@ -155,7 +157,8 @@ static void print_result(const sb_run_result *r) {
 }
 
 int cmd_fit(int argc, char **argv) {
-  fit_args a = {NULL, NULL, NULL, NULL, NULL, 0, 10000, 2, 20, 1, 0, 0, SB_HELDOUT_UNIFORM};
+  fit_args a = {.budget = 0, .heldout = 10000, .order = 2, .top = 20, .removal = 0, .seed = 1,
+                .json = 0, .threads = 0, .dist = SB_HELDOUT_UNIFORM};
   uint64_t given = 0;
   int pr = sb_args_parse(&FIT_SPEC, argc, argv, &a, &given);
   if (pr) return SB_ARGS_EXIT(pr);
@@ -204,11 +207,16 @@ int cmd_fit(int argc, char **argv) {
   rd.id = "fit";
   sb_run_seeds(a.seed, dkey, 0, type->name, rd.algo_params, budget, 0, &rd.seed,
                &rd.design_seed, &rd.heldout_seed);
-  rd.identity = sb_run_identity(&rd, heldout, dist);
+  rd.identity = sb_run_identity_removal(&rd, heldout, dist, a.removal, SB_REMOVAL_EXACT_MAX);
   if (threads <= 0) threads = (int)sysconf(_SC_NPROCESSORS_ONLN);
   if (threads < 1) threads = 1;
   omp_set_num_threads(threads);
-  sb_run_options opt = {heldout, dist, threads, {a.seed, 1}};
+  sb_run_options opt = {.heldout = heldout,
+                        .heldout_dist = dist,
+                        .threads = threads,
+                        .master_seed = {a.seed, 1},
+                        .removal = a.removal,
+                        .removal_exact_max = SB_REMOVAL_EXACT_MAX};
   sb_spectrum *g = NULL;
   sb_run_result r;
   int rc = sb_run_execute_result(&rd, &opt, &r, &g, NULL);

@@ -17,6 +17,7 @@ static const command COMMANDS[] = {
     {"list", cmd_list, "list algorithms, dataset families and metrics"},
     {"trace", cmd_trace, "inspect, import, export and verify ablation traces"},
     {"report", cmd_report, "REPORT.md of a results folder, the results index, the CSV columns"},
+    {"check", cmd_check, "rerun an experiment's quick variant and compare it with its reference"},
     {NULL, NULL, NULL},
 };
 

@@ -9,6 +9,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <ftw.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -209,4 +210,28 @@ int sb_read_file(const char *path, char **data, size_t *len, sb_error *err) {
 int sb_file_exists(const char *path) {
   struct stat st;
   return stat(path, &st) == 0;
+}
+
+/* nftw callback state: nftw has no user pointer, and one tree is removed at a time. */
+static char remove_failed[4096];
+static int remove_errno;
+
+static int remove_one(const char *path, const struct stat *st, int flag, struct FTW *ftw) {
+  (void)st, (void)ftw;
+  int rc = flag == FTW_DP ? rmdir(path) : unlink(path);
+  if (rc != 0 && errno != ENOENT) {
+    remove_errno = errno;
+    snprintf(remove_failed, sizeof remove_failed, "%s", path);
+    return 1;
+  }
+  return 0;
+}
+
+int sb_remove_tree(const char *dir, sb_error *err) {
+  remove_failed[0] = '\0';
+  remove_errno = 0;
+  int rc = nftw(dir, remove_one, 16, FTW_DEPTH | FTW_PHYS);
+  if (rc == 0 || (rc < 0 && errno == ENOENT)) return SB_OK;
+  return sb_error_set(err, SB_EIO, "%s: cannot remove: %s", remove_failed[0] ? remove_failed : dir,
+                      strerror(remove_errno ? remove_errno : errno));
 }

@@ -34,5 +34,9 @@ int sb_mkdir_p(const char *dir, sb_error *err);
 /* Read a whole file; caller frees *data (NUL-terminated for convenience). */
 int sb_read_file(const char *path, char **data, size_t *len, sb_error *err);
 int sb_file_exists(const char *path);
+/* rm -r: remove `dir` and everything below it, never following symbolic links
+ * (a link is removed, not its target).  SB_EIO naming the first path that could
+ * not be removed. */
+int sb_remove_tree(const char *dir, sb_error *err);
 
 #endif

@@ -7,6 +7,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "core/comb.h"
 #include "core/seed.h"
 
 const char *sb_heldout_dist_name(sb_heldout_dist d) {
@@ -223,4 +224,136 @@ int sb_recovery_compute(const sb_spectrum *truth, const sb_spectrum *surrogate, 
   sb_spectrum_free(tmp_t);
   sb_spectrum_free(tmp_g);
   return SB_OK;
+}
+
+/* ==== removal ============================================================== */
+
+#define REMOVAL_BATCH 4096
+
+/* Rows j of `m` = all features kept except those of the sets (written by the caller). */
+static void keep_all(sb_masks *m) {
+  for (size_t j = 0; j < m->count; j++) sb_mask_fill(sb_masks_at(m, j), m->n);
+}
+
+/* Exact search at size r: the r-subset maximising |g1 − g(1 − 1_S)| (first on ties). */
+static int removal_exact(const sb_spectrum *g, size_t n, size_t r, double g1, size_t *best,
+                         double *best_pred, sb_error *err) {
+  sb_masks *m = sb_masks_alloc(n, REMOVAL_BATCH);
+  double *v = malloc(REMOVAL_BATCH * sizeof *v);
+  size_t *c = malloc(r * sizeof *c), *sets = malloc(REMOVAL_BATCH * r * sizeof *sets);
+  if (!m || !v || !c || !sets) {
+    sb_masks_free(m), free(v), free(c), free(sets);
+    return sb_error_set(err, SB_ENOMEM, "removal: out of memory");
+  }
+  *best_pred = -1;
+  sb_comb_first(c, r);
+  int more = 1;
+  while (more) {
+    size_t cnt = 0;
+    keep_all(m);
+    for (; more && cnt < REMOVAL_BATCH; cnt++) {
+      uint64_t *x = sb_masks_at(m, cnt);
+      for (size_t a = 0; a < r; a++) sb_mask_clear(x, c[a]), sets[cnt * r + a] = c[a];
+      more = sb_comb_next(c, r, n);
+    }
+    size_t full = m->count;
+    m->count = cnt;
+    sb_spectrum_eval_batch(g, m, v);
+    m->count = full;
+    for (size_t j = 0; j < cnt; j++) {
+      double p = fabs(g1 - v[j]);
+      if (p > *best_pred) {
+        *best_pred = p;
+        memcpy(best, sets + j * r, r * sizeof *best);
+      }
+    }
+  }
+  sb_masks_free(m), free(v), free(c), free(sets);
+  return SB_OK;
+}
+
+/* Greedy: extend `order[0..have)` by one feature maximising |g1 − g(1 − 1_S)|. */
+static int removal_greedy_step(const sb_spectrum *g, size_t n, size_t *order, size_t have,
+                               double g1, double *pred, sb_error *err) {
+  size_t cand = n - have;
+  sb_masks *m = sb_masks_alloc(n, cand);
+  double *v = malloc((cand ? cand : 1) * sizeof *v);
+  unsigned char *used = calloc(n, 1);
+  size_t *who = malloc((cand ? cand : 1) * sizeof *who);
+  if (!m || !v || !used || !who) {
+    sb_masks_free(m), free(v), free(used), free(who);
+    return sb_error_set(err, SB_ENOMEM, "removal: out of memory");
+  }
+  for (size_t a = 0; a < have; a++) used[order[a]] = 1;
+  keep_all(m);
+  size_t j = 0;
+  for (size_t i = 0; i < n; i++) {
+    if (used[i]) continue;
+    uint64_t *x = sb_masks_at(m, j);
+    for (size_t a = 0; a < have; a++) sb_mask_clear(x, order[a]);
+    sb_mask_clear(x, i);
+    who[j++] = i;
+  }
+  sb_spectrum_eval_batch(g, m, v);
+  double best = -1;
+  for (j = 0; j < cand; j++)
+    if (fabs(g1 - v[j]) > best) best = fabs(g1 - v[j]), order[have] = who[j];
+  *pred = best;
+  sb_masks_free(m), free(v), free(used), free(who);
+  return SB_OK;
+}
+
+int sb_removal_compute(const sb_dataset *d, const sb_spectrum *g, size_t R, size_t exact_max,
+                       sb_removal *out, sb_error *err) {
+  memset(out, 0, sizeof *out);
+  const size_t n = d->n;
+  if (R > SB_REMOVAL_MAX_R) R = SB_REMOVAL_MAX_R;
+  if (R > n) R = n;
+  out->R = R;
+  /* the chosen sets: row r-1 holds the r removed features */
+  sb_masks *q = sb_masks_alloc(n, R + 2);
+  size_t *order = malloc((n ? n : 1) * sizeof *order), *set = malloc((R ? R : 1) * sizeof *set);
+  double *fv = malloc((R + 2) * sizeof *fv), gv[1];
+  int rc = q && order && set && fv ? SB_OK : sb_error_set(err, SB_ENOMEM, "removal: out of memory");
+  if (rc == SB_OK) {
+    keep_all(q);
+    memset(sb_masks_at(q, R + 1), 0, q->words * sizeof(uint64_t)); /* ∅ */
+    sb_masks *one = sb_masks_alloc(n, 1);
+    if (!one) rc = sb_error_set(err, SB_ENOMEM, "removal: out of memory");
+    else {
+      sb_mask_fill(sb_masks_at(one, 0), n);
+      sb_spectrum_eval_batch(g, one, gv);
+      sb_masks_free(one);
+    }
+  }
+  size_t greedy_have = 0;
+  double greedy_pred = NAN;
+  for (size_t r = 1; rc == SB_OK && r <= R; r++) {
+    uint64_t *x = sb_masks_at(q, r - 1);
+    double pred = NAN;
+    out->exact[r - 1] = sb_choose(n, r) <= (double)exact_max;
+    if (out->exact[r - 1]) {
+      rc = removal_exact(g, n, r, gv[0], set, &pred, err);
+      for (size_t a = 0; rc == SB_OK && a < r; a++) sb_mask_clear(x, set[a]);
+    } else {
+      while (rc == SB_OK && greedy_have < r)
+        rc = removal_greedy_step(g, n, order, greedy_have++, gv[0], &greedy_pred, err);
+      pred = greedy_pred;
+      for (size_t a = 0; rc == SB_OK && a < r; a++) sb_mask_clear(x, order[a]);
+    }
+    out->predicted[r - 1] = pred;
+  }
+  if (rc == SB_OK && (rc = sb_dataset_eval(d, q, fv, err)) != SB_OK)
+    sb_error_prefix(err, "removal");
+  if (rc == SB_OK) {
+    double f1 = fv[R], f0 = fv[R + 1];
+    out->scale = fabs(f1 - f0);
+    for (size_t r = 1; r <= R; r++) {
+      out->change[r - 1] = out->scale > 0 ? fabs(f1 - fv[r - 1]) / out->scale : NAN;
+      out->predicted[r - 1] = out->scale > 0 ? out->predicted[r - 1] / out->scale : NAN;
+    }
+  }
+  sb_masks_free(q);
+  free(order), free(set), free(fv);
+  return rc;
 }

@@ -4,7 +4,9 @@
  *    (each bit a fair coin, the papers' protocol) or shapiq's "sizes" variant
  *    (size uniform in 0..n, then a uniform subset of that size);
  *  - exact R² by Parseval when the true spectrum is known;
- *  - support precision/recall and relative L2 coefficient error. */
+ *  - support precision/recall and relative L2 coefficient error;
+ *  - removal: the true output change when the features the surrogate ranks
+ *    as most influential are removed (ALGORITHMS.md §8; the ProxySPEX paper's test). */
 #ifndef SB_METRICS_H
 #define SB_METRICS_H
 
@@ -14,6 +16,9 @@
 #include "core/error.h"
 #include "core/spectrum.h"
 #include "data/dataset.h"
+
+/* Largest removal curve length (r = 1..SB_REMOVAL_MAX_R). */
+#define SB_REMOVAL_MAX_R 64
 
 typedef enum sb_heldout_dist { SB_HELDOUT_UNIFORM = 0, SB_HELDOUT_SIZES = 1 } sb_heldout_dist;
 
@@ -59,5 +64,28 @@ typedef struct sb_recovery {
  * tol_rel * max|F|), ∅ excluded.  Both spectra in Fourier (surrogate converted). */
 int sb_recovery_compute(const sb_spectrum *truth, const sb_spectrum *surrogate, double tol_rel,
                         sb_recovery *out, sb_error *err);
+
+/* Removal (the ProxySPEX paper's removal test).  For r = 1..R: the r features
+ * whose removal the *surrogate* predicts moves the output most, i.e. the set S
+ * of size r maximising |g(1) − g(1 − 1_S)| — by exact search over all r-subsets
+ * while C(n, r) <= exact_max (ties: the lexicographically first), else greedily
+ * (S grows one feature at a time, each step the feature that maximises the same
+ * quantity; the greedy sets are nested) — then the *true* change of the model,
+ * |f(1) − f(1 − 1_S)| / |f(1) − f(∅)|, from the dataset itself (uncounted
+ * queries: the recorded table for real models).  The same rule for every
+ * surrogate, linear or not.  R is capped at n. */
+typedef struct sb_removal {
+  size_t R;           /* points computed (min(R, n)) */
+  double change[SB_REMOVAL_MAX_R];    /* true normalised change at r = 1..R (NaN: f(1) = f(∅)) */
+  double predicted[SB_REMOVAL_MAX_R]; /* the surrogate's |g(1) − g(1 − 1_S)|, same scale */
+  int exact[SB_REMOVAL_MAX_R];        /* 1: exact search at this r; 0: greedy */
+  double scale;       /* |f(1) − f(∅)| */
+} sb_removal;
+
+/* Default largest number of r-subsets searched exhaustively. */
+#define SB_REMOVAL_EXACT_MAX 20000
+
+int sb_removal_compute(const sb_dataset *d, const sb_spectrum *surrogate, size_t R,
+                       size_t exact_max, sb_removal *out, sb_error *err);
 
 #endif

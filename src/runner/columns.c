@@ -64,6 +64,46 @@ void sb_phase_list_clear(sb_phase_list *pl) {
   pl->n = 0;
 }
 
+/* ==== real lists ========================================================== */
+
+int sb_real_list_push(sb_real_list *l, double x) {
+  double *v = realloc(l->v, (l->n + 1) * sizeof *v);
+  if (!v) return SB_ENOMEM;
+  l->v = v;
+  l->v[l->n++] = x;
+  return SB_OK;
+}
+
+void sb_real_list_clear(sb_real_list *l) {
+  free(l->v);
+  l->v = NULL;
+  l->n = 0;
+}
+
+static void reals_text(FILE *fp, const sb_real_list *l) {
+  for (size_t i = 0; i < l->n; i++)
+    if (isfinite(l->v[i])) fprintf(fp, "%s%.10g", i ? " " : "", l->v[i]);
+    else fprintf(fp, "%snan", i ? " " : "");
+}
+
+static int reals_from_text(sb_real_list *l, const char *text, const char *what,
+                           const char *name, sb_error *err) {
+  sb_real_list_clear(l);
+  for (const char *p = text; *p;) {
+    while (*p == ' ') p++;
+    if (!*p) break;
+    char *end;
+    double x = strtod(p, &end);
+    if (end == p || (*end && *end != ' '))
+      return sb_error_set(err, SB_EFORMAT, "%s: column %s: '%.40s': expected numbers separated "
+                          "by spaces", what, name, p);
+    if (sb_real_list_push(l, isfinite(x) ? x : NAN))
+      return sb_error_set(err, SB_ENOMEM, "out of memory");
+    p = end;
+  }
+  return SB_OK;
+}
+
 /* ==== init, clear, is_set ================================================ */
 
 void sb_columns_init(const sb_column *cols, void *rec) {
@@ -79,6 +119,7 @@ void sb_columns_init(const sb_column *cols, void *rec) {
     case SB_COL_ENUM: *FIELD(c, rec, int) = -1; break;
     case SB_COL_PHASE: break; /* the list is initialised by its SB_COL_PHASES column */
     case SB_COL_PHASES: *FIELD(c, rec, sb_phase_list) = (sb_phase_list){NULL, 0}; break;
+    case SB_COL_REALS: *FIELD(c, rec, sb_real_list) = (sb_real_list){NULL, 0}; break;
     }
   }
 }
@@ -87,6 +128,7 @@ void sb_columns_clear(const sb_column *cols, void *rec) {
   for (const sb_column *c = cols; c->name; c++) {
     if (c->kind == SB_COL_STRING) free(*FIELD(c, rec, char *));
     if (c->kind == SB_COL_PHASES) sb_phase_list_clear(FIELD(c, rec, sb_phase_list));
+    if (c->kind == SB_COL_REALS) sb_real_list_clear(FIELD(c, rec, sb_real_list));
   }
   sb_columns_init(cols, rec);
 }
@@ -109,6 +151,7 @@ int sb_columns_is_set(const sb_column *c, const void *rec) {
   }
   case SB_COL_PHASE: return isfinite(sb_phase_list_get(CFIELD(c, rec, sb_phase_list), c->arg));
   case SB_COL_PHASES: return CFIELD(c, rec, sb_phase_list)->n > 0;
+  case SB_COL_REALS: return CFIELD(c, rec, sb_real_list)->n > 0;
   }
   return 0;
 }
@@ -166,6 +209,16 @@ static json_t *value_json(const sb_column *c, const void *rec) {
   case SB_COL_ENUM: return json_string(enum_names(c)[*CFIELD(c, rec, int)]);
   case SB_COL_PHASE: return json_real(sb_phase_list_get(CFIELD(c, rec, sb_phase_list), c->arg));
   case SB_COL_PHASES: return phases_json(CFIELD(c, rec, sb_phase_list));
+  case SB_COL_REALS: {
+    const sb_real_list *l = CFIELD(c, rec, sb_real_list);
+    json_t *a = json_array();
+    for (size_t i = 0; a && i < l->n; i++)
+      if (json_array_append_new(a, isfinite(l->v[i]) ? json_real(l->v[i]) : json_null())) {
+        json_decref(a);
+        a = NULL;
+      }
+    return a;
+  }
   }
   return NULL;
 }
@@ -251,6 +304,19 @@ static int value_from_json(const sb_column *c, void *rec, const json_t *v, const
     json_object_foreach((json_t *)v, name, s) {
       if (!json_is_number(s)) BAD("an object of seconds");
       if (phase_list_set(FIELD(c, rec, sb_phase_list), name, json_number_value(s)))
+        return sb_error_set(err, SB_ENOMEM, "out of memory");
+    }
+    return SB_OK;
+  }
+  case SB_COL_REALS: {
+    if (!json_is_array(v)) BAD("an array of numbers");
+    sb_real_list *l = FIELD(c, rec, sb_real_list);
+    sb_real_list_clear(l);
+    size_t i;
+    const json_t *x;
+    json_array_foreach(v, i, x) {
+      if (!json_is_number(x) && !json_is_null(x)) BAD("an array of numbers");
+      if (sb_real_list_push(l, json_is_null(x) ? NAN : json_number_value(x)))
         return sb_error_set(err, SB_ENOMEM, "out of memory");
     }
     return SB_OK;
@@ -344,6 +410,15 @@ const char *sb_columns_text(const sb_column *c, const void *rec, char *buf, size
                                pl->v[i].name, pl->v[i].seconds);
     break;
   }
+  case SB_COL_REALS: {
+    const sb_real_list *l = CFIELD(c, rec, sb_real_list);
+    size_t used = 0;
+    for (size_t i = 0; i < l->n && used < len; i++)
+      used += isfinite(l->v[i])
+                  ? (size_t)snprintf(buf + used, len - used, "%s%.10g", i ? " " : "", l->v[i])
+                  : (size_t)snprintf(buf + used, len - used, "%snan", i ? " " : "");
+    break;
+  }
   }
   return buf;
 }
@@ -368,12 +443,13 @@ int sb_columns_csv_row(FILE *fp, const sb_column *cols, const void *rec, unsigne
     if (!sb_columns_is_set(c, rec)) continue;
     if (c->kind == SB_COL_STRING || c->kind == SB_COL_CSTR)
       csv_str(fp, *CFIELD(c, rec, const char *)); /* any length */
-    else if (c->kind == SB_COL_PHASES) {
+    else if (c->kind == SB_COL_PHASES || c->kind == SB_COL_REALS) {
       char *text = NULL;
       size_t tlen = 0;
       FILE *mem = open_memstream(&text, &tlen);
       if (!mem) return SB_ENOMEM; /* never a silently empty field */
-      phases_text(mem, CFIELD(c, rec, sb_phase_list));
+      if (c->kind == SB_COL_PHASES) phases_text(mem, CFIELD(c, rec, sb_phase_list));
+      else reals_text(mem, CFIELD(c, rec, sb_real_list));
       int bad = fclose(mem) != 0;
       if (!bad) csv_str(fp, text);
       free(text);
@@ -458,6 +534,7 @@ int sb_columns_set_text(const sb_column *c, void *rec, const char *text, const c
       }
     BAD("one of the documented names");
   case SB_COL_PHASES: return phases_from_text(FIELD(c, rec, sb_phase_list), text, what, err);
+  case SB_COL_REALS: return reals_from_text(FIELD(c, rec, sb_real_list), text, what, c->name, err);
   }
 #undef BAD
   return SB_OK;
@@ -608,6 +685,7 @@ static void kind_doc(FILE *fp, const sb_column *c) {
     break;
   case SB_COL_PHASE: fputs("seconds", fp); break;
   case SB_COL_PHASES: fputs("`name=seconds …`", fp); break;
+  case SB_COL_REALS: fputs("numbers `x₁ x₂ …`", fp); break;
   }
 }
 

@@ -32,6 +32,8 @@ typedef enum sb_col_kind {
   SB_COL_ENUM,   /* int index into arg (const char *const[], NULL-terminated); -1 unset */
   SB_COL_PHASE,  /* seconds of one phase of an sb_phase_list; arg: the phase name */
   SB_COL_PHASES, /* the whole sb_phase_list (JSON object; CSV "name=s name=s ...") */
+  SB_COL_REALS,  /* sb_real_list: a vector of numbers (JSON array, null for a missing
+                    entry; CSV space-separated, "nan" for a missing entry); n = 0 = unset */
 } sb_col_kind;
 
 /* Where a column appears (a table entry's `flags`). */
@@ -58,6 +60,16 @@ typedef struct sb_phase_list {
   sb_phase *v;
   size_t n;
 } sb_phase_list;
+
+/* A vector of numbers (owned array; NaN = missing entry). */
+typedef struct sb_real_list {
+  double *v;
+  size_t n;
+} sb_real_list;
+
+/* Append x (SB_ENOMEM); free the list (then empty). */
+int sb_real_list_push(sb_real_list *l, double x);
+void sb_real_list_clear(sb_real_list *l);
 
 typedef struct sb_column {
   const char *name;        /* JSON key and CSV header */

@@ -5,6 +5,7 @@
 #include "runner/config.h"
 
 #include <libgen.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -119,11 +120,55 @@ static int set_heldout_distribution(load_state *st, const sb_ini_entry *e, sb_er
   return key_error(st, e, err, "expected uniform or sizes");
 }
 
+const char *const sb_plot_metric_names[] = {"heldout", "exact", "recovery", "seconds", NULL};
+
+int sb_plot_metric_parse(const char *s, sb_plot_metric *out) {
+  for (int i = 0; sb_plot_metric_names[i]; i++)
+    if (!strcmp(sb_plot_metric_names[i], s)) {
+      *out = (sb_plot_metric)i;
+      return 1;
+    }
+  return 0;
+}
+
 static int set_plot_metric(load_state *st, const sb_ini_entry *e, sb_error *err) {
-  if (strcmp(e->value, "heldout") && strcmp(e->value, "exact"))
-    return key_error(st, e, err, "expected heldout or exact");
-  st->c->plot_exact = !strcmp(e->value, "exact");
+  if (!sb_plot_metric_parse(e->value, &st->c->plot_metric))
+    return key_error(st, e, err, "expected heldout, exact, recovery or seconds");
+  st->c->plot_exact = st->c->plot_metric != SB_PLOT_HELDOUT;
   return SB_OK;
+}
+
+static int set_removal(load_state *st, const sb_ini_entry *e, sb_error *err) {
+  uint64_t v;
+  char expect[80];
+  snprintf(expect, sizeof expect, "0 (none) or the curve length R in 1..%d", SB_REMOVAL_MAX_R);
+  int rc = uint_key(st, e, 0, SB_REMOVAL_MAX_R, expect, &v, err);
+  if (!rc) st->c->removal = (size_t)v;
+  return rc;
+}
+
+static int set_removal_exact_max(load_state *st, const sb_ini_entry *e, sb_error *err) {
+  uint64_t v;
+  int rc = uint_key(st, e, 0, 100000000, "an integer in 0..100000000 (0 = always greedy)", &v,
+                    err);
+  if (!rc) st->c->removal_exact_max = (size_t)v;
+  return rc;
+}
+
+static int set_target_r2(load_state *st, const sb_ini_entry *e, sb_error *err) {
+  char *end;
+  double v = strtod(e->value, &end);
+  if (end == e->value || *end || !(v <= 1.0) || !(v > -1e6))
+    return key_error(st, e, err, "expected a number <= 1 (an R² to reach)");
+  st->c->target_r2 = v;
+  return SB_OK;
+}
+
+static int set_jobs(load_state *st, const sb_ini_entry *e, sb_error *err) {
+  uint64_t v;
+  int rc = uint_key(st, e, 1, 256, "an integer in 1..256", &v, err);
+  if (!rc) st->c->jobs = (int)v;
+  return rc;
 }
 
 static int set_save_spectra(load_state *st, const sb_ini_entry *e, sb_error *err) {
@@ -150,6 +195,10 @@ static const exp_key EXP_KEYS[] = {
     {"heldout_distribution", set_heldout_distribution},
     {"plot_metric", set_plot_metric},
     {"save_spectra", set_save_spectra},
+    {"removal", set_removal},
+    {"removal_exact_max", set_removal_exact_max},
+    {"target_r2", set_target_r2},
+    {"jobs", set_jobs},
     {NULL, NULL},
 };
 
@@ -187,6 +236,8 @@ static int set_defaults(load_state *st, sb_error *err) {
   c->repetitions = 1;
   c->heldout = 10000;
   c->heldout_dist = SB_HELDOUT_UNIFORM;
+  c->removal_exact_max = SB_REMOVAL_EXACT_MAX;
+  c->target_r2 = NAN;
   return c->name ? SB_OK : sb_error_set(err, SB_ENOMEM, "out of memory");
 }
 
@@ -215,6 +266,11 @@ static json_t *hex_seed(uint64_t s) {
 }
 
 char *sb_run_identity(const sb_run_def *rd, size_t heldout, sb_heldout_dist dist) {
+  return sb_run_identity_removal(rd, heldout, dist, 0, 0);
+}
+
+char *sb_run_identity_removal(const sb_run_def *rd, size_t heldout, sb_heldout_dist dist,
+                              size_t removal, size_t removal_exact_max) {
   json_t *j = json_object();
   if (!j) return NULL;
   int bad = json_object_set_new(j, "format", json_integer(SB_RESULT_FORMAT)) ||
@@ -229,6 +285,9 @@ char *sb_run_identity(const sb_run_def *rd, size_t heldout, sb_heldout_dist dist
             json_object_set_new(j, "heldout_seed", hex_seed(rd->heldout_seed)) ||
             json_object_set_new(j, "heldout", json_integer((json_int_t)heldout)) ||
             json_object_set_new(j, "heldout_dist", json_string(sb_heldout_dist_name(dist)));
+  if (removal)
+    bad = bad || json_object_set_new(j, "removal", json_integer((json_int_t)removal)) ||
+          json_object_set_new(j, "removal_exact_max", json_integer((json_int_t)removal_exact_max));
   char *text = bad ? NULL : json_dumps(j, JSON_COMPACT | JSON_SORT_KEYS);
   json_decref(j);
   return text;
@@ -280,7 +339,8 @@ static int make_run(sb_config *c, sb_run_def *rd, const sb_ds_point *d, const sb
     rd->id = NULL;
     return SB_ENOMEM;
   }
-  rd->identity = sb_run_identity(rd, c->heldout, c->heldout_dist);
+  rd->identity =
+      sb_run_identity_removal(rd, c->heldout, c->heldout_dist, c->removal, c->removal_exact_max);
   return rd->identity ? SB_OK : SB_ENOMEM;
 }
 

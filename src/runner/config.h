@@ -2,7 +2,8 @@
  *
  *   [experiment]                 name, seed, repetitions, budgets, heldout,
  *                                heldout_distribution, plot_metric, save_spectra,
- *                                description
+ *                                description, removal, removal_exact_max, target_r2,
+ *                                jobs
  *   [dataset LABEL]              family = fourier|soum|hierarchical|npz|trace|...
  *                                instances = N (random instances; seeds derived)
  *                                path = GLOB, ... (file families; relative to the
@@ -35,11 +36,27 @@
 /* Version of the stored result format, part of every run identity: bump it when
  * results of the same run definition are no longer comparable across versions
  * (a changed metric or protocol), so stored results are rerun, never reused. */
-#define SB_RESULT_FORMAT 2
+#define SB_RESULT_FORMAT 3 /* 3: noise_sd, support_exact and the removal columns */
 
 /* Largest held-out set a config or `fit --heldout` may ask for (masks).  The
  * memory the set needs is also checked against this machine's (metrics.h). */
 #define SB_HELDOUT_MAX ((size_t)1 << 32)
+
+/* What the main figure of an experiment shows (`plot_metric`): held-out or
+ * exact R² against queries (faithfulness.*), the fraction of runs that recover
+ * the true support exactly against queries (recovery.*), or wall seconds
+ * against n, log-log (scaling.*). */
+typedef enum sb_plot_metric {
+  SB_PLOT_HELDOUT = 0,
+  SB_PLOT_EXACT,
+  SB_PLOT_RECOVERY,
+  SB_PLOT_SECONDS,
+} sb_plot_metric;
+
+/* "heldout", "exact", "recovery", "seconds" (NULL-terminated, by sb_plot_metric). */
+extern const char *const sb_plot_metric_names[];
+/* The metric named `s`; 0 if none. */
+int sb_plot_metric_parse(const char *s, sb_plot_metric *out);
 
 typedef struct sb_run_def {
   char *group;        /* dataset section label */
@@ -70,7 +87,12 @@ typedef struct sb_config {
   size_t heldout;       /* held-out masks (0 = none) */
   int heldout_line;     /* its config line (0 = the default) */
   sb_heldout_dist heldout_dist;
-  int plot_exact;       /* plot Parseval R² instead of held-out */
+  sb_plot_metric plot_metric; /* what the main figure shows */
+  int plot_exact;       /* R² tables and the figure lead with Parseval R² (plot_metric != heldout) */
+  size_t removal;       /* removal curve length R (0 = no removal metric) */
+  size_t removal_exact_max; /* exact search over r-subsets while C(n, r) <= this */
+  double target_r2;     /* report the queries needed to reach this R² (NaN = none) */
+  int jobs;             /* runs at a time when the command line does not say (0 = cores) */
   int save_spectra;     /* write each run's surrogate next to its result */
   sb_run_def *runs;     /* expanded runs, in a deterministic order */
   size_t n_runs;
@@ -100,6 +122,10 @@ void sb_run_seeds(uint64_t master, const char *dataset_key, size_t instance,
  * result is reused only if its identity is equal.  Caller frees; NULL if out of
  * memory. */
 char *sb_run_identity(const sb_run_def *rd, size_t heldout, sb_heldout_dist dist);
+/* The same with the removal metric's settings (removal = 0: none; then equal to
+ * sb_run_identity, so results stored without it stay reusable). */
+char *sb_run_identity_removal(const sb_run_def *rd, size_t heldout, sb_heldout_dist dist,
+                              size_t removal, size_t removal_exact_max);
 
 /* An experiment name: 1..100 characters from [A-Za-z0-9._-], starting with a
  * letter or digit (so never "", ".", ".." or a path).  Results go to

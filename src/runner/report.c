@@ -13,7 +13,9 @@
 #include <xgboost/c_api.h>
 #include <zlib.h>
 
+#include "core/fault.h"
 #include "core/fsutil.h"
+#include "runner/aggregate.h"
 #include "runner/provenance.h"
 #include "runner/report.h"
 #include "runner/runner.h"
@@ -142,7 +144,38 @@ static int summarise(const sb_report_meta *m, sb_run_result *const *res, size_t 
   return rc;
 }
 
-/* runs.csv, summary.csv, context.json (m->context), the figure and REPORT.md. */
+/* targets.csv (target_r2 set) and slopes.csv (plot_metric = seconds); a file
+ * that does not apply is removed, so none is left from an earlier setting. */
+static int write_aggregates(const sb_report_meta *m, const sb_summary *s, const char *outdir,
+                            sb_error *err) {
+  char path[4200];
+  path_in(path, sizeof path, outdir, "targets.csv");
+  int rc = SB_OK;
+  if (isfinite(m->target_r2)) {
+    sb_target_row *rows = NULL;
+    size_t n = 0;
+    rc = sb_targets_build(s, m->target_r2, m->plot_exact, &rows, &n, err);
+    if (rc == SB_OK)
+      rc = sb_aggregate_write_csv(path, sb_target_columns, rows, n, sizeof *rows, err);
+    free(rows);
+  } else {
+    unlink(path);
+  }
+  path_in(path, sizeof path, outdir, "slopes.csv");
+  if (rc == SB_OK && m->plot_metric == SB_PLOT_SECONDS) {
+    sb_slope_row *rows = NULL;
+    size_t n = 0;
+    rc = sb_slopes_build(s, &rows, &n, err);
+    if (rc == SB_OK)
+      rc = sb_aggregate_write_csv(path, sb_slope_columns, rows, n, sizeof *rows, err);
+    free(rows);
+  } else if (rc == SB_OK) {
+    unlink(path);
+  }
+  return rc;
+}
+
+/* runs.csv, summary.csv, context.json (m->context), the figures and REPORT.md. */
 static int write_outputs(const sb_report_meta *m, sb_run_result *const *res, size_t n,
                          const char *outdir, int print, sb_error *err) {
   int rc = write_runs_csv(outdir, res, n, err);
@@ -154,13 +187,14 @@ static int write_outputs(const sb_report_meta *m, sb_run_result *const *res, siz
   rc = sb_summary_write_csv(s, path, err);
   path_in(path, sizeof path, outdir, "context.json");
   if (rc == SB_OK) rc = sb_json_write_atomic(m->context, path, err);
+  if (rc == SB_OK) rc = write_aggregates(m, s, outdir, err);
   sb_plot_info plot;
   if (rc == SB_OK) rc = sb_plot_write(m, s, outdir, 1, &plot, err);
   if (rc == SB_OK) rc = write_markdown(m, s, res, n, &plot, outdir, 0, err);
   if (rc == SB_OK && print) {
     print_table(m, s);
     printf("\nresults: %s/runs.csv, %s/summary.csv, %s/REPORT.md\n", outdir, outdir, outdir);
-    if (plot.drawn) printf("plot:    %s/faithfulness.svg (and .png)\n", outdir);
+    if (plot.drawn) printf("plot:    %s/%s.svg (and .png)\n", outdir, plot.stem);
     else printf("plot:    none (%s)\n", plot.message);
   }
   sb_summary_free(s);
@@ -259,8 +293,30 @@ static int record_of(const sb_config *c, size_t i, const json_t *j, sb_run_resul
   return rc;
 }
 
-int sb_report_write(const sb_config *c, const char *outdir, json_t *const *results, int print,
-                    sb_error *err) {
+/* context.json "sweep": what this invocation cost, with the machine's load. */
+static json_t *sweep_json(const sb_sweep_stats *w) {
+  json_t *j = json_object();
+  int bad = !j;
+  if (!bad) {
+    put(j, "wall_s", json_real(w->wall_s), &bad);
+    put(j, "cpu_s", isfinite(w->cpu_s) ? json_real(w->cpu_s) : json_null(), &bad);
+    put(j, "load_1min_start", isfinite(w->load_start) ? json_real(w->load_start) : json_null(),
+        &bad);
+    put(j, "load_1min_end", isfinite(w->load_end) ? json_real(w->load_end) : json_null(), &bad);
+    put(j, "runs_executed", json_integer((json_int_t)w->executed), &bad);
+    put(j, "runs_reused", json_integer((json_int_t)w->reused), &bad);
+    put(j, "jobs", json_integer(w->jobs), &bad);
+    put(j, "threads_per_run", json_integer(w->threads), &bad);
+  }
+  if (bad) {
+    json_decref(j);
+    return NULL;
+  }
+  return j;
+}
+
+int sb_report_write(const sb_config *c, const char *outdir, json_t *const *results,
+                    const sb_sweep_stats *sweep, int print, sb_error *err) {
   sb_run_result *recs = calloc(c->n_runs ? c->n_runs : 1, sizeof *recs);
   sb_run_result **res = calloc(c->n_runs ? c->n_runs : 1, sizeof *res);
   int rc = recs && res ? SB_OK : SB_ENOMEM;
@@ -281,10 +337,18 @@ int sb_report_write(const sb_config *c, const char *outdir, json_t *const *resul
     put(ctx, "repetitions", json_integer((json_int_t)c->repetitions), &bad);
     put(ctx, "heldout", json_integer((json_int_t)c->heldout), &bad);
     put(ctx, "heldout_distribution", json_string(sb_heldout_dist_name(c->heldout_dist)), &bad);
-    put(ctx, "plot_metric", json_string(c->plot_exact ? "exact" : "heldout"), &bad);
+    put(ctx, "plot_metric", json_string(sb_plot_metric_names[c->plot_metric]), &bad);
+    if (isfinite(c->target_r2)) put(ctx, "target_r2", json_real(c->target_r2), &bad);
+    if (c->removal) {
+      put(ctx, "removal", json_integer((json_int_t)c->removal), &bad);
+      put(ctx, "removal_exact_max", json_integer((json_int_t)c->removal_exact_max), &bad);
+    }
+    if (sweep) put(ctx, "sweep", sweep_json(sweep), &bad);
+    if (*sb_fault_names()) put(ctx, "fault_injection", json_string(sb_fault_names()), &bad);
     if (bad) rc = sb_error_set(err, SB_ENOMEM, "out of memory writing the report");
   }
-  sb_report_meta m = {c->name, c->description, c->heldout, c->heldout_dist, c->plot_exact, ctx};
+  sb_report_meta m = {c->name,        c->description,  c->heldout, c->heldout_dist,
+                      c->plot_exact,  c->plot_metric,  c->target_r2, ctx};
   if (rc == SB_OK) rc = write_outputs(&m, res, c->n_runs, outdir, print, err);
   json_decref(ctx);
   for (size_t i = 0; i < made; i++) sb_run_result_clear(&recs[i]);
@@ -331,9 +395,14 @@ int sb_report_folder(const char *dir, int figures, int print, sb_error *err) {
   sb_report_meta m = {json_string_value(json_object_get(ctx, "experiment")),
                       json_string_value(json_object_get(ctx, "description")),
                       (size_t)json_integer_value(json_object_get(ctx, "heldout")),
-                      SB_HELDOUT_UNIFORM, 0, ctx};
-  char pm[64], desc[512];
-  m.plot_exact = sb_report_config_value(ctx, "plot_metric", pm, sizeof pm) && !strcmp(pm, "exact");
+                      SB_HELDOUT_UNIFORM, 0, SB_PLOT_HELDOUT, NAN, ctx};
+  char pm[64], desc[512], tr[64];
+  if (sb_report_config_value(ctx, "plot_metric", pm, sizeof pm))
+    sb_plot_metric_parse(pm, &m.plot_metric);
+  m.plot_exact = m.plot_metric != SB_PLOT_HELDOUT;
+  const json_t *target = json_object_get(ctx, "target_r2");
+  if (json_is_number(target)) m.target_r2 = json_number_value(target);
+  else if (sb_report_config_value(ctx, "target_r2", tr, sizeof tr)) m.target_r2 = atof(tr);
   if (!m.description && sb_report_config_value(ctx, "description", desc, sizeof desc))
     m.description = desc;
   const char *dist = json_string_value(json_object_get(ctx, "heldout_distribution"));
@@ -349,12 +418,15 @@ int sb_report_folder(const char *dir, int figures, int print, sb_error *err) {
   sb_summary *s = NULL;
   if (rc == SB_OK) rc = summarise(&m, res, n, &s, err);
   sb_plot_info plot = {0};
+  if (rc == SB_OK) rc = write_aggregates(&m, s, dir, err);
   if (rc == SB_OK) rc = sb_plot_write(&m, s, dir, figures, &plot, err);
-  if (rc == SB_OK && !figures) { /* describe the figure that is there */
+  if (rc == SB_OK && !figures) { /* describe the figures that are there */
     char svg[4300];
-    path_in(svg, sizeof svg, dir, "faithfulness.svg");
+    snprintf(svg, sizeof svg, "%s/%s.svg", dir, plot.stem);
     plot.drawn = sb_file_exists(svg);
     if (!plot.drawn) snprintf(plot.message, sizeof plot.message, "no figure in the folder");
+    snprintf(svg, sizeof svg, "%s/%s.svg", dir, sb_plot_removal_stem());
+    plot.removal_drawn = plot.removal && sb_file_exists(svg);
   }
   if (rc == SB_OK) rc = write_markdown(&m, s, res, n, &plot, dir, print, err);
   if (rc == SB_OK && !print) fprintf(stderr, "spexbench: wrote %s/REPORT.md\n", dir);
@@ -371,4 +443,8 @@ void sb_report_columns_doc(FILE *fp) {
   sb_columns_markdown(fp, sb_run_columns, SB_COL_IN_CSV);
   fprintf(fp, "\n### summary.csv\n\n");
   sb_columns_markdown(fp, sb_summary_columns, SB_COL_IN_CSV);
+  fprintf(fp, "\n### targets.csv (with `target_r2`)\n\n");
+  sb_columns_markdown(fp, sb_target_columns, SB_COL_IN_CSV);
+  fprintf(fp, "\n### slopes.csv (with `plot_metric = seconds`)\n\n");
+  sb_columns_markdown(fp, sb_slope_columns, SB_COL_IN_CSV);
 }

@@ -14,6 +14,7 @@
 #include <stdio.h>
 
 #include "metrics/metrics.h"
+#include "runner/config.h"
 #include "runner/result.h"
 #include "runner/summary.h"
 
@@ -24,16 +25,21 @@ typedef struct sb_report_meta {
   const char *description; /* may be NULL */
   size_t heldout;          /* held-out masks per run (0 = none) */
   sb_heldout_dist heldout_dist;
-  int plot_exact;          /* the figure shows exact (Parseval) R² */
+  int plot_exact;          /* R² tables and the figure lead with exact (Parseval) R² */
+  sb_plot_metric plot_metric; /* the main figure (config.h) */
+  double target_r2;        /* queries to reach this R² are reported (NaN = none) */
   const json_t *context;   /* context.json content (borrowed; may be NULL) */
 } sb_report_meta;
 
 /* What the figure step did (for the caption and the report). */
 typedef struct sb_plot_info {
-  int drawn;               /* faithfulness.png/.svg were written */
+  const char *stem;        /* the main figure's files: STEM.png/.svg (+ .gp, .dat) */
+  int drawn;               /* the main figure was written */
   size_t panels;
   size_t clipped;          /* points drawn at a panel's lower edge (off scale) */
   char message[512];       /* why not drawn, or "" */
+  int removal;             /* the runs carry removal curves: removal.* is the second figure */
+  int removal_drawn;
 } sb_plot_info;
 
 /* `spexbench report DIR`: REPORT.md (and with `figures` the figure) rebuilt
@@ -48,12 +54,17 @@ int sb_report_config_value(const json_t *ctx, const char *key, char *buf, size_t
  * and the array with free). */
 int sb_report_read_runs(const char *path, sb_run_result **out, size_t *n, sb_error *err);
 
-/* plot.c: faithfulness.{dat,gp,png,svg} in outdir.  Returns an error only for
- * the .dat/.gp files; a gnuplot failure is reported in info (and the old
- * figure files are removed).  With draw = 0 nothing is written: info describes
- * the figure the same data gives (panels, off-scale points). */
+/* plot.c: the main figure STEM.{dat,gp,png,svg} in outdir (STEM by plot_metric:
+ * faithfulness, recovery or scaling) and, when the runs carry removal curves,
+ * removal.{dat,gp,png,svg}; the files of the other kinds are removed.  Returns an
+ * error only for the .dat/.gp files; a gnuplot failure is reported in info (and
+ * the old figure files are removed).  With draw = 0 nothing is written: info
+ * describes the figures the same data gives (panels, off-scale points). */
 int sb_plot_write(const sb_report_meta *m, const sb_summary *s, const char *outdir, int draw,
                   sb_plot_info *info, sb_error *err);
+/* File stems: the main figure for a plot metric, and the removal figure. */
+const char *sb_plot_stem(sb_plot_metric m);
+const char *sb_plot_removal_stem(void);
 
 /* report_md.c: REPORT.md content. */
 int sb_report_markdown(FILE *fp, const sb_report_meta *m, const sb_summary *s,

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "core/fsutil.h"
+#include "runner/aggregate.h"
 #include "runner/report.h"
 
 /* ==== helpers ============================================================ */
@@ -105,6 +106,25 @@ static void write_context(FILE *fp, const sb_report_meta *m, const sb_summary *s
   const json_t *seed = json_object_get(ctx, "master_seed");
   if (json_is_integer(seed))
     fprintf(fp, "| master seed | %lld |\n", (long long)json_integer_value(seed));
+  const json_t *sw = json_object_get(ctx, "sweep");
+  if (json_is_object(sw)) {
+    const json_t *l0 = json_object_get(sw, "load_1min_start"), *l1 = json_object_get(sw, "load_1min_end");
+    fprintf(fp, "| runtime | %.0f s wall, %.0f s CPU of the workers (%lld runs run, %lld reused; "
+                "%lld jobs × %lld threads); 1-minute load %.1f → %.1f on a machine shared with "
+                "other jobs |\n",
+            json_number_value(json_object_get(sw, "wall_s")),
+            json_number_value(json_object_get(sw, "cpu_s")),
+            (long long)json_integer_value(json_object_get(sw, "runs_executed")),
+            (long long)json_integer_value(json_object_get(sw, "runs_reused")),
+            (long long)json_integer_value(json_object_get(sw, "jobs")),
+            (long long)json_integer_value(json_object_get(sw, "threads_per_run")),
+            json_is_number(l0) ? json_number_value(l0) : NAN,
+            json_is_number(l1) ? json_number_value(l1) : NAN);
+  }
+  if (*jstr(ctx, "fault_injection"))
+    fprintf(fp, "| **fault injection** | `SB_FAULT=%s`: these results come from deliberately "
+                "broken code (a test of `spexbench check`), not from the algorithms |\n",
+            jstr(ctx, "fault_injection"));
   fputc('\n', fp);
 }
 
@@ -209,6 +229,9 @@ static int group_table(FILE *fp, const sb_summary *s, sb_run_result *const *res,
   return SB_OK;
 }
 
+static void recovery_table(FILE *fp, const sb_summary *s, const char *group);
+static void removal_tables(FILE *fp, const sb_summary *s, const char *group);
+
 static int write_groups(FILE *fp, const sb_report_meta *m, const sb_summary *s,
                         sb_run_result *const *res, size_t n) {
   const char **groups = calloc(s->n_cells + 1, sizeof *groups);
@@ -247,6 +270,8 @@ static int write_groups(FILE *fp, const sb_report_meta *m, const sb_summary *s,
       if (order[t] ? !exact_any : !heldout_any && m->heldout == 0) continue;
       if ((rc = group_table(fp, s, res, n, groups[g], order[t]))) break;
     }
+    if (m->plot_metric == SB_PLOT_RECOVERY) recovery_table(fp, s, groups[g]);
+    removal_tables(fp, s, groups[g]);
     char desc[2048];
     if (any && sb_reference_describe(any, desc, sizeof desc)) {
       int matched = 0;
@@ -263,6 +288,228 @@ static int write_groups(FILE *fp, const sb_report_meta *m, const sb_summary *s,
   }
   free(groups);
   return rc;
+}
+
+/* ==== figures ============================================================ */
+
+static void write_figures(FILE *fp, const sb_report_meta *m, const sb_plot_info *plot) {
+  fprintf(fp, "## Figure\n\n");
+  if (plot->drawn) {
+    fprintf(fp, "![%s](%s.svg)\n\n", plot->stem, plot->stem);
+    if (m->plot_metric == SB_PLOT_RECOVERY)
+      fprintf(fp, "Fraction of runs whose surrogate has exactly the true support (precision = "
+                  "recall = 1) against the median number of distinct queries used (log scale); "
+                  "one panel per dataset group and algorithm family.");
+    else if (m->plot_metric == SB_PLOT_SECONDS)
+      fprintf(fp, "Median wall seconds of the algorithm (design, queries, fit; metrics "
+                  "excluded) against the number of features n, log–log, at each budget; band = "
+                  "interquartile range over the runs; the fitted slopes are in the table "
+                  "*Seconds against n* below (`slopes.csv`).");
+    else
+      fprintf(fp, "%s R² against the median number of distinct queries used (log scale); line = "
+                  "median over the cell's runs, band = interquartile range; one panel per "
+                  "dataset group and algorithm family.",
+              m->plot_exact ? "Exact (Parseval)" : "Held-out");
+    if (plot->clipped)
+      fprintf(fp, " %zu median%s fell far below the bulk of %s panel and %s drawn as ▼ on its "
+                  "lower edge (the true values are in summary.csv).",
+              plot->clipped, plot->clipped == 1 ? "" : "s", plot->clipped == 1 ? "its" : "their",
+              plot->clipped == 1 ? "is" : "are");
+    fprintf(fp, "\n\n");
+  } else {
+    fprintf(fp, "No figure: %s.\n\n", plot->message[0] ? plot->message : "not drawn");
+  }
+  if (plot->removal_drawn)
+    fprintf(fp, "![removal](%s.svg)\n\nRemoval: for r = 1…R, the true output change "
+                "|f(all) − f(all − S)| / |f(all) − f(∅)| when the r features S whose removal the "
+                "surrogate predicts moves the output most are removed (median and interquartile "
+                "band over the inputs; one panel per dataset group and budget).\n\n",
+            sb_plot_removal_stem());
+}
+
+/* ==== recovery, removal, targets, seconds ================================= */
+
+/* Exact support recovery of a group: label × budget, "rate (k/m)". */
+static void recovery_table(FILE *fp, const sb_summary *s, const char *group) {
+  fprintf(fp, "Exact support recovery: fraction of ok runs whose surrogate has exactly the true "
+              "support (precision = recall = 1), with k/m runs\n\n| algorithm |");
+  size_t budgets[256], nb = 0;
+  for (size_t k = 0; k < s->n_cells; k++) {
+    const sb_summary_cell *c = &s->cells[k];
+    if (strcmp(c->group, group)) continue;
+    size_t b;
+    for (b = 0; b < nb && budgets[b] != c->budget; b++) {}
+    if (b == nb && nb < 256) budgets[nb++] = c->budget;
+  }
+  for (size_t i = 1; i < nb; i++)
+    for (size_t j = i; j > 0 && budgets[j - 1] > budgets[j]; j--) {
+      size_t t = budgets[j];
+      budgets[j] = budgets[j - 1];
+      budgets[j - 1] = t;
+    }
+  for (size_t b = 0; b < nb; b++) {
+    char t[32];
+    thousands(t, sizeof t, budgets[b]);
+    fprintf(fp, " %s |", t);
+  }
+  fprintf(fp, "\n|---|");
+  for (size_t b = 0; b < nb; b++) fprintf(fp, "---|");
+  fputc('\n', fp);
+  for (size_t k = 0; k < s->n_cells; k++) {
+    const sb_summary_cell *c = &s->cells[k];
+    int first = 1; /* one row per label, at its first cell */
+    for (size_t j = 0; j < k && first; j++)
+      first = strcmp(s->cells[j].group, group) || strcmp(s->cells[j].label, c->label);
+    if (strcmp(c->group, group) || !first) continue;
+    fputs("| ", fp);
+    md_text(fp, c->label);
+    fputs(" |", fp);
+    for (size_t b = 0; b < nb; b++) {
+      const sb_summary_cell *d = NULL;
+      for (size_t j = 0; j < s->n_cells && !d; j++)
+        if (!strcmp(s->cells[j].group, group) && !strcmp(s->cells[j].label, c->label) &&
+            s->cells[j].budget == budgets[b])
+          d = &s->cells[j];
+      if (!d) fputs(" not run |", fp);
+      else if (d->recovery_known)
+        fprintf(fp, " %.2f (%zu/%zu) |", d->recovery_rate, d->recovery_count, d->recovery_known);
+      else if (d->count_ok == 0 && d->reason >= 0) fprintf(fp, " skipped or failed [%d] |", d->reason + 1);
+      else fputs(" n/a |", fp);
+    }
+    fputc('\n', fp);
+  }
+  fputc('\n', fp);
+}
+
+/* Removal curves of a group: one table per budget, label × r. */
+static void removal_tables(FILE *fp, const sb_summary *s, const char *group) {
+  for (size_t k = 0; k < s->n_cells; k++) {
+    const sb_summary_cell *c = &s->cells[k];
+    if (strcmp(c->group, group) || !c->removal_median.n) continue;
+    int first = 1; /* one table per budget, at its first cell */
+    for (size_t j = 0; j < k && first; j++)
+      first = strcmp(s->cells[j].group, group) || s->cells[j].budget != c->budget ||
+              !s->cells[j].removal_median.n;
+    if (!first) continue;
+    size_t R = 0;
+    for (size_t j = k; j < s->n_cells; j++)
+      if (!strcmp(s->cells[j].group, group) && s->cells[j].budget == c->budget &&
+          s->cells[j].removal_median.n > R)
+        R = s->cells[j].removal_median.n;
+    char t[32];
+    thousands(t, sizeof t, c->budget);
+    fprintf(fp, "Removal at budget %s: median [q1, q3] over the inputs of |f(all) − f(all − S)| "
+                "/ |f(all) − f(∅)| for the r features S the surrogate picks (search: %s)\n\n"
+                "| algorithm |",
+            t, c->removal_search ? c->removal_search : "?");
+    for (size_t r = 1; r <= R; r++) fprintf(fp, " r = %zu |", r);
+    fprintf(fp, "\n|---|");
+    for (size_t r = 1; r <= R; r++) fprintf(fp, "---|");
+    fputc('\n', fp);
+    for (size_t j = k; j < s->n_cells; j++) {
+      const sb_summary_cell *d = &s->cells[j];
+      if (strcmp(d->group, group) || d->budget != c->budget) continue;
+      fputs("| ", fp);
+      md_text(fp, d->label);
+      fputs(" |", fp);
+      for (size_t r = 0; r < R; r++) {
+        if (r < d->removal_median.n && isfinite(d->removal_median.v[r]))
+          fprintf(fp, " %.3f [%.3f, %.3f] |", d->removal_median.v[r], d->removal_q1.v[r],
+                  d->removal_q3.v[r]);
+        else if (d->count_ok == 0 && d->reason >= 0) fprintf(fp, " skipped or failed [%d] |", d->reason + 1);
+        else fputs(" – |", fp);
+      }
+      fputc('\n', fp);
+    }
+    fputc('\n', fp);
+  }
+}
+
+static int write_targets(FILE *fp, const sb_report_meta *m, const sb_summary *s) {
+  sb_target_row *rows = NULL;
+  size_t n = 0;
+  sb_error err;
+  if (sb_targets_build(s, m->target_r2, m->plot_exact, &rows, &n, &err)) return SB_ENOMEM;
+  fprintf(fp, "## Queries to reach R² %.3g\n\nThe number of distinct queries at which the "
+              "median %s R² reaches %.3g: linear in log(queries) between the budget below and "
+              "the first budget at or above it (`targets.csv`).\n\n"
+              "| group | algorithm | queries | first budget reaching it (median R²) | budget "
+              "below (median R²) |\n|---|---|---|---|---|\n",
+          m->target_r2, m->plot_exact ? "exact" : "held-out", m->target_r2);
+  for (size_t i = 0; i < n; i++) {
+    const sb_target_row *r = &rows[i];
+    fputs("| ", fp);
+    md_text(fp, r->group);
+    fputs(" | ", fp);
+    md_text(fp, r->label);
+    if (r->state == SB_TARGET_NOT_REACHED)
+      fprintf(fp, " | not reached (best median %.3f) | – | – |\n", r->r2_at_budget);
+    else if (r->state == SB_TARGET_AT_FIRST)
+      fprintf(fp, " | ≤ %.0f (already at the smallest budget) | %zu (%.3f) | – |\n", r->queries,
+              r->budget, r->r2_at_budget);
+    else
+      fprintf(fp, " | %.0f | %zu (%.3f) | %.0f queries (%.3f) |\n", r->queries, r->budget,
+              r->r2_at_budget, r->queries_below, r->r2_below);
+  }
+  fputc('\n', fp);
+  free(rows);
+  return SB_OK;
+}
+
+static int write_seconds(FILE *fp, const sb_summary *s) {
+  sb_slope_row *rows = NULL;
+  size_t n = 0;
+  sb_error err;
+  if (sb_slopes_build(s, &rows, &n, &err)) return SB_ENOMEM;
+  size_t ns[256], nn = 0;
+  for (size_t k = 0; k < s->n_cells; k++) {
+    size_t v = s->cells[k].n_max, i;
+    if (v == SB_SIZE_UNSET) continue;
+    for (i = 0; i < nn && ns[i] != v; i++) {}
+    if (i == nn && nn < 256) ns[nn++] = v;
+  }
+  for (size_t i = 1; i < nn; i++)
+    for (size_t j = i; j > 0 && ns[j - 1] > ns[j]; j--) {
+      size_t t = ns[j];
+      ns[j] = ns[j - 1];
+      ns[j - 1] = t;
+    }
+  fprintf(fp, "## Seconds against n\n\nMedian wall seconds of the algorithm per n, and the "
+              "least-squares slope of log(seconds) against log(n) over the n where it ran "
+              "(`slopes.csv`; seconds ∝ n^slope).\n\n| algorithm | budget | slope |");
+  for (size_t i = 0; i < nn; i++) fprintf(fp, " n = %zu |", ns[i]);
+  fprintf(fp, "\n|---|---|---|");
+  for (size_t i = 0; i < nn; i++) fprintf(fp, "---|");
+  fputc('\n', fp);
+  for (size_t k = 0; k < s->n_cells; k++) {
+    const sb_summary_cell *c = &s->cells[k];
+    int first = 1;
+    for (size_t j = 0; j < k && first; j++)
+      first = strcmp(s->cells[j].label, c->label) || s->cells[j].budget != c->budget;
+    if (!first) continue;
+    fputs("| ", fp);
+    md_text(fp, c->label);
+    fprintf(fp, " | %zu |", c->budget);
+    const sb_slope_row *sl = NULL;
+    for (size_t i = 0; i < n && !sl; i++)
+      if (!strcmp(rows[i].label, c->label) && rows[i].budget == c->budget) sl = &rows[i];
+    if (sl) fprintf(fp, " %.2f |", sl->slope);
+    else fputs(" – |", fp);
+    for (size_t i = 0; i < nn; i++) {
+      const sb_summary_cell *d = NULL;
+      for (size_t j = 0; j < s->n_cells && !d; j++)
+        if (!strcmp(s->cells[j].label, c->label) && s->cells[j].budget == c->budget &&
+            s->cells[j].n_max == ns[i])
+          d = &s->cells[j];
+      if (d && isfinite(d->wall_s_median)) fprintf(fp, " %.3g |", d->wall_s_median);
+      else if (d && d->count_ok == 0 && d->reason >= 0) fprintf(fp, " skipped [%d] |", d->reason + 1);
+      else fputs(" – |", fp);
+    }
+    fputc('\n', fp);
+  }
+  fputc('\n', fp);
+  free(rows);
+  return SB_OK;
 }
 
 /* ==== runs not ok, config ================================================= */
@@ -313,23 +560,10 @@ int sb_report_markdown(FILE *fp, const sb_report_meta *m, const sb_summary *s,
               "`context.json`); every number is in `summary.csv` (columns: docs/RESULTS.md). "
               "Rebuild with `spexbench report <this folder>`.\n\n");
   write_context(fp, m, s);
-  fprintf(fp, "## Figure\n\n");
-  if (plot->drawn) {
-    fprintf(fp, "![faithfulness against queries](faithfulness.svg)\n\n"
-                "%s R² against the median number of distinct queries used (log scale); line = "
-                "median over the cell's runs, band = interquartile range; one panel per dataset "
-                "group and algorithm family.",
-            m->plot_exact ? "Exact (Parseval)" : "Held-out");
-    if (plot->clipped)
-      fprintf(fp, " %zu median%s fell far below the bulk of %s panel and %s drawn as ▼ on its "
-                  "lower edge (the true values are in summary.csv).",
-              plot->clipped, plot->clipped == 1 ? "" : "s", plot->clipped == 1 ? "its" : "their",
-              plot->clipped == 1 ? "is" : "are");
-    fprintf(fp, "\n\n");
-  } else {
-    fprintf(fp, "No figure: %s.\n\n", plot->message[0] ? plot->message : "not drawn");
-  }
+  write_figures(fp, m, plot);
   int rc = write_groups(fp, m, s, res, n);
+  if (rc == SB_OK && isfinite(m->target_r2)) rc = write_targets(fp, m, s);
+  if (rc == SB_OK && m->plot_metric == SB_PLOT_SECONDS) rc = write_seconds(fp, s);
   if (rc == SB_OK) rc = write_reasons(fp, s, res, n);
   if (rc) return rc;
   const char *text = jstr(m->context, "config_text");
@@ -356,26 +590,32 @@ static void index_row(FILE *fp, const char *dir, const char *name) {
   if (!ctx) return;
   char desc[512] = "";
   sb_report_config_value(ctx, "description", desc, sizeof desc);
-  snprintf(path, sizeof path, "%s/%s/runs.csv", dir, name);
-  sb_run_result *recs = NULL;
-  size_t n = 0, st[4] = {0, 0, 0, 0};
+  /* counts from summary.csv: committed folders keep it, not runs.csv */
+  snprintf(path, sizeof path, "%s/%s/summary.csv", dir, name);
+  sb_csv *csv = NULL;
   sb_error err;
-  int have_runs = sb_report_read_runs(path, &recs, &n, &err) == SB_OK;
-  for (size_t i = 0; i < n; i++) {
-    if (recs[i].status >= 0 && recs[i].status < 4) st[recs[i].status]++;
-    sb_run_result_clear(&recs[i]);
+  size_t n = 0, st[4] = {0, 0, 0, 0};
+  int have_runs = sb_csv_read(path, &csv, &err) == SB_OK;
+  static const char *const count_col[] = {"count_ok", "count_failed", "count_skipped", NULL};
+  for (size_t f = 0; have_runs && f < csv->nfields[0]; f++) {
+    const char *h = csv->rows[0][f];
+    for (size_t k = 0; count_col[k]; k++)
+      if (!strcmp(h, count_col[k]))
+        for (size_t r = 1; r < csv->nrows; r++)
+          if (f < csv->nfields[r]) st[k] += (size_t)strtoull(csv->rows[r][f], NULL, 10);
   }
-  free(recs);
+  n = st[0] + st[1] + st[2];
+  sb_csv_free(csv);
   const json_t *dirty = json_object_get(ctx, "dirty");
   fprintf(fp, "| [%s](%s/) | ", name, name);
   md_text(fp, desc);
   if (have_runs)
-    fprintf(fp, " | %zu (%zu ok, %zu skipped, %zu failed)", n, st[SB_RUN_OK], st[SB_RUN_SKIPPED],
-            st[SB_RUN_FAILED] + st[SB_RUN_UNSUPPORTED]);
-  else fprintf(fp, " | no runs.csv");
+    fprintf(fp, " | %zu (%zu ok, %zu skipped, %zu failed)", n, st[0], st[2], st[1]);
+  else fprintf(fp, " | no summary.csv");
   fprintf(fp, " | `%.10s`%s | %.10s |", jstr(ctx, "commit"),
           json_is_true(dirty) ? " (dirty)" : json_is_false(dirty) ? "" : " (?)", jstr(ctx, "date"));
-  static const char *const files[] = {"REPORT.md", "summary.csv", "faithfulness.svg", NULL};
+  static const char *const files[] = {"REPORT.md",   "summary.csv", "faithfulness.svg",
+                                      "recovery.svg", "scaling.svg", "removal.svg", NULL};
   for (size_t f = 0; files[f]; f++) {
     snprintf(path, sizeof path, "%s/%s/%s", dir, name, files[f]);
     if (sb_file_exists(path)) fprintf(fp, " [%s](%s/%s)", files[f], name, files[f]);

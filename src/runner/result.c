@@ -134,6 +134,23 @@ const sb_column sb_run_columns[] = {
     {"identity", OFF(identity), SB_COL_STRING, DEF,
      "run identity recorded by the runner (what a stored result must match to be reused)", NULL,
      NULL},
+    {"noise_sd", OFF(noise_sd), SB_COL_REAL, ALL,
+     "standard deviation of the dataset's noise on each answer (0 = noiseless; `spexbench "
+     "check` compares runs on noiseless synthetic data exactly)", NULL, NULL},
+    {"support_exact", OFF(support_exact), SB_COL_BOOL, SHOW,
+     "the surrogate's support equals the true support (precision = recall = 1; synthetic "
+     "families only)", NULL, NULL},
+    {"removal", OFF(removal), SB_COL_REALS, SHOW,
+     "removal curve (`removal = R`): for r = 1..R the true output change |f(all) − "
+     "f(all − S)| / |f(all) − f(∅)| when the r features S whose removal the surrogate predicts "
+     "moves the output most are removed", NULL, NULL},
+    {"removal_predicted", OFF(removal_predicted), SB_COL_REALS, ALL,
+     "the surrogate's own prediction of the same changes, same normalisation", NULL, NULL},
+    {"removal_search", OFF(removal_search), SB_COL_STRING, ALL,
+     "how each removal set was chosen, per r: `exact` (all r-subsets searched) or `greedy`",
+     NULL, NULL},
+    {"removal_scale", OFF(removal_scale), SB_COL_REAL, ALL,
+     "|f(all) − f(∅)|, the removal curve's normaliser", NULL, NULL},
     {NULL, 0, 0, 0, NULL, NULL, NULL},
 };
 

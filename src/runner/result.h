@@ -59,6 +59,12 @@ typedef struct sb_run_result {
   size_t heldout_count;     /* held-out masks (never counted as queries) */
   char *heldout_dist;       /* uniform | sizes */
   double r2_heldout, r2_exact, precision, recall, rel_error;
+  double noise_sd;          /* std of the dataset's noise per answer (0 = noiseless) */
+  int support_exact;        /* -1 unknown; 1: the surrogate's support is the true one */
+  sb_real_list removal;     /* true normalised change at r = 1..R (metrics.h: sb_removal) */
+  sb_real_list removal_predicted; /* the surrogate's predicted change, same scale */
+  char *removal_search;     /* per r: "exact" or "greedy", space-separated */
+  double removal_scale;     /* |f(all) - f(∅)|: the normaliser */
   /* provenance of the code that produced it (provenance.h) */
   char *version, *commit;
   int dirty;                /* -1 unknown */

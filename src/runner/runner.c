@@ -15,8 +15,30 @@
 #include "metrics/metrics.h"
 #include "runner/provenance.h"
 
+/* The removal curve (opt->removal > 0) into the record. */
+static int run_removal(const sb_run_options *opt, const sb_dataset *d, const sb_spectrum *g,
+                       sb_run_result *r, sb_error *err) {
+  sb_removal rem;
+  int rc = sb_removal_compute(d, g, opt->removal, opt->removal_exact_max, &rem, err);
+  if (rc) return rc;
+  char search[SB_REMOVAL_MAX_R * 8] = "";
+  size_t used = 0;
+  for (size_t i = 0; i < rem.R; i++) {
+    if (sb_real_list_push(&r->removal, rem.change[i]) ||
+        sb_real_list_push(&r->removal_predicted, rem.predicted[i]))
+      return sb_error_set(err, SB_ENOMEM, "out of memory");
+    used += (size_t)snprintf(search + used, sizeof search - used, "%s%s", i ? " " : "",
+                             rem.exact[i] ? "exact" : "greedy");
+  }
+  r->removal_scale = rem.scale;
+  if (sb_run_result_set(&r->removal_search, search))
+    return sb_error_set(err, SB_ENOMEM, "out of memory");
+  return SB_OK;
+}
+
 /* The metrics of a fitted surrogate: held-out R² (same masks for every run on
- * this dataset instance), and with a known spectrum Parseval R² and recovery. */
+ * this dataset instance), and with a known spectrum Parseval R² and recovery;
+ * the removal curve when asked for. */
 static int run_metrics(const sb_run_def *rd, const sb_run_options *opt, const sb_dataset *d,
                        const sb_spectrum *g, sb_run_result *r, sb_error *err) {
   sb_heldout *h = NULL;
@@ -42,8 +64,10 @@ static int run_metrics(const sb_run_def *rd, const sb_run_options *opt, const sb
       r->precision = rec.precision;
       r->recall = rec.recall;
       r->rel_error = rec.rel_error;
+      r->support_exact = rec.precision == 1.0 && rec.recall == 1.0;
     }
   }
+  if (opt->removal) return run_removal(opt, d, g, r, err);
   return SB_OK;
 }
 
@@ -64,6 +88,7 @@ int sb_run_execute_result(const sb_run_def *rd, const sb_run_options *opt, sb_ru
   if (rc) goto finish;
   nomem |= sb_run_result_set(&r->dataset, d->name);
   r->n = d->n;
+  r->noise_sd = d->noise_sigma;
   char what[200];
   snprintf(what, sizeof what, "algorithm %s", rd->algo->name);
   if ((rc = sb_params_parse(rd->algo_params, rd->algo->params, what, &params, &err))) goto finish;

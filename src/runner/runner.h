@@ -17,6 +17,8 @@ typedef struct sb_run_options {
   sb_heldout_dist heldout_dist;
   int threads;                  /* threads per run */
   sb_opt_u64 master_seed;       /* recorded in the result (unset: not known) */
+  size_t removal;               /* removal curve length (0 = none; metrics.h sb_removal) */
+  size_t removal_exact_max;     /* exact search while C(n, r) <= this */
 } sb_run_options;
 
 /* Execute one run in this process into `out` (initialised here; the caller
@@ -58,11 +60,21 @@ int sb_runner_stop_signal(void);
  * own files.  `what` names the option in messages ("--out"). */
 int sb_outdir_check(const char *dir, const char *what, sb_error *err);
 
+/* What one `spexbench run` invocation cost (context.json "sweep"): so a README
+ * and `make reproduce` can quote a measured runtime with the machine's load. */
+typedef struct sb_sweep_stats {
+  double wall_s;           /* the whole sweep, report excluded */
+  double cpu_s;            /* CPU of the workers (user + system), reaped children */
+  double load_start, load_end; /* 1-minute load average before and after */
+  size_t executed, reused; /* runs run now / stored results reused */
+  int jobs, threads;
+} sb_sweep_stats;
+
 /* report.c: aggregate stored results into runs.csv, summary.csv, context.json and
- * faithfulness.{png,svg}.  `results` holds one object per run (same order as
- * c->runs; NULL for runs without a result). */
+ * the figures.  `results` holds one object per run (same order as c->runs; NULL
+ * for runs without a result); `sweep` (may be NULL) goes into context.json. */
 int sb_report_write(const sb_config *c, const char *outdir, json_t *const *results,
-                    int print_table, sb_error *err);
+                    const sb_sweep_stats *sweep, int print_table, sb_error *err);
 /* context.json content (date, host, commit, dirty, compiler, libraries, config). */
 json_t *sb_context_json(const char *config_path, const char *config_text);
 

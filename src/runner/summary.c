@@ -71,6 +71,20 @@ const sb_column sb_summary_columns[] = {
      "why the cell is empty or partial: the skip reason or error of its runs (empty when "
      "complete)",
      NULL, NULL},
+    {"recovery_rate", OFF(recovery_rate), SB_COL_REAL, CSV,
+     "fraction of the ok runs whose surrogate has exactly the true support (`support_exact`; "
+     "synthetic families only)", G6, NULL},
+    {"recovery_count", OFF(recovery_count), SB_COL_SIZE, CSV,
+     "ok runs with exact support recovery", NULL, NULL},
+    {"recovery_known", OFF(recovery_known), SB_COL_SIZE, CSV,
+     "ok runs where support recovery is known (the denominator of recovery_rate)", NULL, NULL},
+    {"removal_median", OFF(removal_median), SB_COL_REALS, CSV,
+     "removal curve: median over the ok runs of the normalised true change at r = 1..R", NULL,
+     NULL},
+    {"removal_q1", OFF(removal_q1), SB_COL_REALS, CSV, "its first quartile, per r", NULL, NULL},
+    {"removal_q3", OFF(removal_q3), SB_COL_REALS, CSV, "its third quartile, per r", NULL, NULL},
+    {"removal_search", OFF(removal_search), SB_COL_CSTR, CSV,
+     "per r: `exact` (every run searched all r-subsets), `greedy`, or `mixed`", NULL, NULL},
     {NULL, 0, 0, 0, NULL, NULL, NULL},
 };
 
@@ -84,8 +98,8 @@ double sb_summary_q3(const sb_summary_cell *c, int exact) {
   return exact ? c->r2_exact_q3 : c->r2_q3;
 }
 
-/* Median, quartiles and mean of v[0..n) (sorted in place); NaN when n = 0. */
-static void quartiles(double *v, size_t n, double *med, double *q1, double *q3, double *mean) {
+void sb_summary_quartiles(double *v, size_t n, double *med, double *q1, double *q3,
+                          double *mean) {
   if (!n) {
     *med = *q1 = *q3 = NAN;
     if (mean) *mean = NAN;
@@ -146,11 +160,54 @@ static char *make_note(const sb_summary *s, const sb_summary_cell *c, size_t n_r
 
 void sb_summary_free(sb_summary *s) {
   if (!s) return;
-  for (size_t k = 0; k < s->n_cells; k++) free(s->cells[k].note);
+  for (size_t k = 0; k < s->n_cells; k++) {
+    sb_summary_cell *c = &s->cells[k];
+    free(c->note);
+    free(c->removal_search);
+    sb_real_list_clear(&c->removal_median);
+    sb_real_list_clear(&c->removal_q1);
+    sb_real_list_clear(&c->removal_q3);
+  }
   for (size_t k = 0; k < s->n_reasons; k++) free(s->reasons[k]);
   free(s->cells);
   free(s->reasons);
   free(s);
+}
+
+/* Removal curve of a cell: per r, quartiles over the ok runs that reach r. */
+static int removal_stats(sb_summary_cell *c, sb_run_result *const *res, const size_t *idx,
+                         size_t m, double *scratch) {
+  size_t R = 0;
+  for (size_t t = 0; t < m; t++)
+    if (res[idx[t]]->status == SB_RUN_OK && res[idx[t]]->removal.n > R) R = res[idx[t]]->removal.n;
+  if (!R) return SB_OK;
+  char *search = calloc(R * 8 + 1, 1);
+  if (!search) return SB_ENOMEM;
+  size_t used = 0;
+  for (size_t r = 0; r < R; r++) {
+    size_t k = 0, ex = 0, gr = 0;
+    for (size_t t = 0; t < m; t++) {
+      const sb_run_result *x = res[idx[t]];
+      if (x->status != SB_RUN_OK || x->removal.n <= r) continue;
+      if (isfinite(x->removal.v[r])) scratch[k++] = x->removal.v[r];
+      /* the r-th word of "exact greedy ..." */
+      const char *w = x->removal_search;
+      for (size_t s2 = 0; w && s2 < r; s2++) w = strchr(w, ' ') ? strchr(w, ' ') + 1 : NULL;
+      if (w && !strncmp(w, "exact", 5)) ex++;
+      else if (w) gr++;
+    }
+    double med, q1, q3;
+    sb_summary_quartiles(scratch, k, &med, &q1, &q3, NULL);
+    if (sb_real_list_push(&c->removal_median, med) || sb_real_list_push(&c->removal_q1, q1) ||
+        sb_real_list_push(&c->removal_q3, q3)) {
+      free(search);
+      return SB_ENOMEM;
+    }
+    used += (size_t)sprintf(search + used, "%s%s", r ? " " : "",
+                            ex && gr ? "mixed" : gr ? "greedy" : "exact");
+  }
+  c->removal_search = search;
+  return SB_OK;
 }
 
 /* Statistics of one cell from its runs (indices `idx[0..m)` into res). */
@@ -197,17 +254,24 @@ static int fill_cell(sb_summary *s, sb_summary_cell *c, sb_run_result *const *re
     if (r->queries_used != SB_SIZE_UNSET) q[nq++] = (double)r->queries_used;
     if (isfinite(r->wall_s)) w[nw++] = r->wall_s;
     if (isfinite(r->cpu_s)) cpu[ncpu++] = r->cpu_s;
+    if (r->support_exact == 0 || r->support_exact == 1) {
+      c->recovery_known++;
+      c->recovery_count += (size_t)r->support_exact;
+    }
   }
   if (!any_cpu) c->cpu_s_total = NAN;
   c->reason = first_reason;
   double d1, d2;
-  quartiles(r2, c->r2_count, &c->r2_median, &c->r2_q1, &c->r2_q3, &c->r2_mean);
-  quartiles(r2x, c->r2_exact_count, &c->r2_exact_median, &c->r2_exact_q1, &c->r2_exact_q3, NULL);
-  quartiles(q, nq, &c->queries_median, &d1, &d2, NULL);
-  quartiles(w, nw, &c->wall_s_median, &c->wall_s_q1, &c->wall_s_q3, NULL);
-  quartiles(cpu, ncpu, &c->cpu_s_median, &d1, &d2, NULL);
+  sb_summary_quartiles(r2, c->r2_count, &c->r2_median, &c->r2_q1, &c->r2_q3, &c->r2_mean);
+  sb_summary_quartiles(r2x, c->r2_exact_count, &c->r2_exact_median, &c->r2_exact_q1, &c->r2_exact_q3, NULL);
+  sb_summary_quartiles(q, nq, &c->queries_median, &d1, &d2, NULL);
+  sb_summary_quartiles(w, nw, &c->wall_s_median, &c->wall_s_q1, &c->wall_s_q3, NULL);
+  sb_summary_quartiles(cpu, ncpu, &c->cpu_s_median, &d1, &d2, NULL);
+  c->recovery_rate = c->recovery_known ? (double)c->recovery_count / (double)c->recovery_known
+                                       : NAN;
   c->note = make_note(s, c, reasons_here);
-  return c->note ? SB_OK : SB_ENOMEM;
+  if (!c->note) return SB_ENOMEM;
+  return removal_stats(c, res, idx, m, scratch);
 }
 
 int sb_summary_build(sb_run_result *const *res, size_t n, sb_summary **out, sb_error *err) {
@@ -240,6 +304,7 @@ int sb_summary_build(sb_run_result *const *res, size_t n, sb_summary **out, sb_e
       c->family_name = sb_algo_family_name(c->family);
       c->count_total = c->count_ok = c->count_skipped = c->count_failed = c->count_missing = 0;
       c->r2_count = c->r2_exact_count = 0;
+      c->recovery_count = c->recovery_known = 0;
     }
     cell_of[i] = k;
   }

@@ -28,6 +28,11 @@ typedef struct sb_summary_cell {
   double r2_median, r2_q1, r2_q3, r2_mean;
   double r2_exact_median, r2_exact_q1, r2_exact_q3;
   double wall_s_median, wall_s_q1, wall_s_q3, cpu_s_median, cpu_s_total;
+  size_t recovery_count;      /* ok runs whose support is exactly the true one */
+  size_t recovery_known;      /* ok runs where that is known (synthetic families) */
+  double recovery_rate;       /* recovery_count / recovery_known */
+  sb_real_list removal_median, removal_q1, removal_q3; /* per r = 1..R, owned */
+  char *removal_search;       /* per r: exact, greedy or mixed (over the runs); owned */
   char *note;                 /* why empty or partial ("" when complete); owned */
   int reason;                 /* index into sb_summary.reasons of the first not-ok run, or -1 */
 } sb_summary_cell;
@@ -55,5 +60,9 @@ int sb_summary_write_csv(const sb_summary *s, const char *path, sb_error *err);
 double sb_summary_median(const sb_summary_cell *c, int exact);
 double sb_summary_q1(const sb_summary_cell *c, int exact);
 double sb_summary_q3(const sb_summary_cell *c, int exact);
+
+/* Statistics for another aggregate: median and quartiles of v[0..n) (sorted
+ * in place; NaN when n = 0); `mean` may be NULL. */
+void sb_summary_quartiles(double *v, size_t n, double *med, double *q1, double *q3, double *mean);
 
 #endif

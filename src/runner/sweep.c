@@ -15,6 +15,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <glob.h>
+#include <math.h>
 #include <omp.h>
 #include <signal.h>
 #include <stdio.h>
@@ -22,6 +23,7 @@
 #include <string.h>
 #include <sys/file.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -218,7 +220,12 @@ static int child_main(const sb_config *c, const sb_run_def *rd, const char *outd
   for (size_t k = 0; k < N_STOP; k++) signal(STOP_SIGNALS[k], SIG_DFL);
   sigprocmask(SIG_SETMASK, old_mask, NULL);
   omp_set_num_threads(threads);
-  sb_run_options opt = {c->heldout, c->heldout_dist, threads, {c->seed, 1}};
+  sb_run_options opt = {.heldout = c->heldout,
+                        .heldout_dist = c->heldout_dist,
+                        .threads = threads,
+                        .master_seed = {c->seed, 1},
+                        .removal = c->removal,
+                        .removal_exact_max = c->removal_exact_max};
   sb_spectrum *g = NULL;
   json_t *j = sb_run_execute(rd, &opt, c->save_spectra ? &g : NULL, NULL);
   if (!j) return WORKER_NO_RESULT;
@@ -323,6 +330,14 @@ static void stop_workers(pool *p) {
 
 /* ==== the sweep =========================================================== */
 
+/* CPU seconds (user + system) of the reaped child processes so far. */
+static double children_cpu(void) {
+  struct rusage ru;
+  if (getrusage(RUSAGE_CHILDREN, &ru) != 0) return NAN;
+  return (double)ru.ru_utime.tv_sec + (double)ru.ru_utime.tv_usec * 1e-6 +
+         (double)ru.ru_stime.tv_sec + (double)ru.ru_stime.tv_usec * 1e-6;
+}
+
 typedef struct sweep_state {
   json_t **results;
   size_t done, stale;
@@ -426,7 +441,7 @@ int sb_runner_run(const sb_config *c, const sb_runner_opts *o, sb_error *err) {
   remove_temps(pat);
   int cores = (int)sysconf(_SC_NPROCESSORS_ONLN);
   if (cores < 1) cores = 1;
-  int jobs = o->jobs > 0 ? o->jobs : cores;
+  int jobs = o->jobs > 0 ? o->jobs : c->jobs > 0 ? c->jobs : cores;
   int threads = o->threads > 0 ? o->threads : (cores / jobs > 1 ? cores / jobs : 1);
 
   sweep_state sw = {calloc(c->n_runs ? c->n_runs : 1, sizeof *sw.results), 0, 0};
@@ -446,10 +461,21 @@ int sb_runner_run(const sb_config *c, const sb_runner_opts *o, sb_error *err) {
   sa.sa_handler = on_stop;
   stop_signal = 0;
   for (size_t k = 0; k < N_STOP; k++) sigaction(STOP_SIGNALS[k], &sa, &old[k]);
+  sb_sweep_stats stats = {0};
+  double w0 = sb_wall_seconds(), c0 = children_cpu(), la[1] = {NAN};
+  stats.load_start = getloadavg(la, 1) == 1 ? la[0] : NAN;
+  size_t reused = sw.done;
   rc = run_pool(&p, &sw, sw.stale, err);
+  stats.wall_s = sb_wall_seconds() - w0;
+  stats.cpu_s = children_cpu() - c0;
+  stats.load_end = getloadavg(la, 1) == 1 ? la[0] : NAN;
+  stats.reused = reused;
+  stats.executed = sw.done - reused;
+  stats.jobs = jobs;
+  stats.threads = threads;
   for (size_t k = 0; k < N_STOP; k++) sigaction(STOP_SIGNALS[k], &old[k], NULL);
   last_stop_signal = stop_signal;
-  if (rc == SB_OK) rc = sb_report_write(c, outdir, sw.results, !o->quiet, err);
+  if (rc == SB_OK) rc = sb_report_write(c, outdir, sw.results, &stats, !o->quiet, err);
   for (size_t i = 0; i < c->n_runs; i++) json_decref(sw.results[i]);
   free(sw.results), free(p.pids), free(p.slot_run);
   close(lock_fd);

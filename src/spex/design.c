@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/fault.h"
 #include "core/seed.h"
 #include "core/transform.h"
 #include "spex/spex.h"
@@ -89,6 +90,8 @@ static int design_tables(sb_spex_design *d) {
       for (uint64_t v = par[w]; v; v &= v - 1)
         sb_mask_set(d->delay + (w * 64 + (size_t)__builtin_ctzll(v) + 1) * d->dstride, i);
   }
+  /* a test-only switch (core/fault.h): the queries leave the code, the decoder does not */
+  if (d->P > 1 && sb_fault_active(SB_FAULT_SPEX_DELAY_ROW)) sb_mask_flip(d->delay + d->dstride, 0);
   return SB_OK;
 }
 

@@ -258,7 +258,7 @@ static void test_fit_matches_runner(void **state) {
                      .id = "fit"};
     sb_run_seeds(3, SPEC, 0, type->name, canon, 1500, 0, &rd.seed, &rd.design_seed,
                  &rd.heldout_seed);
-    sb_run_options ro = {2000, SB_HELDOUT_UNIFORM, 1, {0, 0}};
+    sb_run_options ro = {.heldout = 2000, .heldout_dist = SB_HELDOUT_UNIFORM, .threads = 1};
     json_t *j = sb_run_execute(&rd, &ro, NULL, NULL);
     assert_string_equal(json_string_value(json_object_get(j, "status")), "ok");
     assert_int_equal(spexbench_result_queries_used(r),

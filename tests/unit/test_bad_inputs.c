@@ -390,7 +390,7 @@ static void test_report_nan_empty(void **state) {
     json_object_set_new(res[i], "r2_exact", json_null());
   }
   assert_int_equal(sb_mkdir_p(out, &err), SB_OK);
-  if (sb_report_write(c, out, res, 0, &err) != SB_OK) fail_msg("report: %s", err.msg);
+  if (sb_report_write(c, out, res, NULL, 0, &err) != SB_OK) fail_msg("report: %s", err.msg);
   snprintf(csv, sizeof csv, "%s/runs.csv", out);
   char *data = NULL;
   assert_int_equal(sb_read_file(csv, &data, NULL, &err), SB_OK);

@@ -101,8 +101,9 @@ static void test_summary_notes_and_quartiles(void **state) {
   size_t mdlen = 0;
   FILE *mem = open_memstream(&md, &mdlen);
   json_t *ctx = json_pack("{s:s, s:b, s:s}", "commit", "abc", "dirty", 0, "config_text", "[x]\n");
-  sb_report_meta m = {"e", "desc", 100, SB_HELDOUT_UNIFORM, 0, ctx};
-  sb_plot_info plot = {0, 0, 0, "gnuplot failed (see gnuplot.log)"};
+  sb_report_meta m = {.name = "e", .description = "desc", .heldout = 100,
+                      .heldout_dist = SB_HELDOUT_UNIFORM, .target_r2 = NAN, .context = ctx};
+  sb_plot_info plot = {.stem = "faithfulness", .message = "gnuplot failed (see gnuplot.log)"};
   assert_int_equal(sb_report_markdown(mem, &m, s, res, N, &plot), SB_OK);
   fclose(mem);
   assert_non_null(strstr(md, "| spex | skipped [1] |"));
@@ -180,8 +181,8 @@ static void test_index_keeps_prose(void **state) {
     write_text(path, "{\"commit\": \"0123456789abcdef\", \"dirty\": false, \"date\": "
                      "\"2026-01-02T03:04:05Z\", \"config_text\": \"[experiment]\\ndescription = "
                      "a | test\\n\"}");
-    snprintf(path, sizeof path, "%s/runs.csv", sub);
-    write_text(path, "id,status\na,ok\nb,skipped\n");
+    snprintf(path, sizeof path, "%s/summary.csv", sub); /* the counts come from summary.csv */
+    write_text(path, "group,label,count_ok,count_skipped,count_failed\ng,a,1,0,0\ng,b,0,1,0\n");
   }
   snprintf(path, sizeof path, "%s/not-an-experiment", dir);
   assert_int_equal(sb_mkdir_p(path, &err), SB_OK);

@@ -27,6 +27,7 @@ static const char *sample_text(const sb_column *c) {
   case SB_COL_ENUM: return ((const char *const *)c->arg)[2];
   case SB_COL_PHASE: return "0.25";
   case SB_COL_PHASES: return "design=0.125 newphase=1.5";
+  case SB_COL_REALS: return "0.25 nan 1.5";
   }
   return "";
 }
@@ -251,7 +252,8 @@ static void test_real_run_fills_columns(void **state) {
   rd.budget = 1024;
   rd.id = "g-i0__spex__B1024";
   rd.seed = 11, rd.design_seed = 12, rd.heldout_seed = 13;
-  sb_run_options opt = {200, SB_HELDOUT_UNIFORM, 1, {5, 1}};
+  sb_run_options opt = {.heldout = 200,    .heldout_dist = SB_HELDOUT_UNIFORM, .threads = 1,
+                        .master_seed = {5, 1}, .removal = 3, .removal_exact_max = 100};
   sb_run_result r;
   assert_int_equal(sb_run_execute_result(&rd, &opt, &r, NULL, NULL), SB_OK);
   assert_int_equal(r.status, SB_RUN_OK);

@@ -140,7 +140,7 @@ static void test_heldout_same_masks(void **state) {
   sb_heldout *h = NULL, *wrong = NULL;
   assert_int_equal(sb_heldout_make(d, c->heldout, c->heldout_dist, c->runs[0].heldout_seed, &h,
                                    &err), SB_OK);
-  sb_run_options opt = {c->heldout, c->heldout_dist, 1, {0, 0}};
+  sb_run_options opt = {.heldout = c->heldout, .heldout_dist = c->heldout_dist, .threads = 1};
   size_t checked = 0, distinguishable = 0;
   for (size_t i = 0; i < c->n_runs; i++) {
     const sb_run_def *rd = &c->runs[i];
@@ -205,7 +205,7 @@ static void test_identity_covers_the_numbers(void **state) {
   /* the same config again: the same identity (it is a pure function) */
   char *again = identity_of(dir, variants[0], 0);
   assert_string_equal(again, ids[0]);
-  assert_non_null(strstr(again, "\"format\":2"));
+  assert_non_null(strstr(again, "\"format\":3"));
   assert_non_null(strstr(again, "\"heldout\":100"));
   for (size_t i = 0; i < nv; i++) free(ids[i]);
   free(again);
@@ -442,7 +442,7 @@ static void test_budget_cap(void **state) {
                               "[dataset d]\nfamily = fourier\nn = 8\nk = 4\ndegree = 2\n"
                               "[algorithm lasso]\n[algorithm shapley-taylor]\n"
                               "[algorithm permutation-shapley]\n[algorithm faith-banzhaf]\n");
-  sb_run_options opt = {c->heldout, c->heldout_dist, 1, {0, 0}};
+  sb_run_options opt = {.heldout = c->heldout, .heldout_dist = c->heldout_dist, .threads = 1};
   for (size_t i = 0; i < c->n_runs; i++) {
     json_t *j = sb_run_execute(&c->runs[i], &opt, NULL, NULL);
     const char *st = json_string_value(json_object_get(j, "status"));

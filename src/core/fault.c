@@ -1,0 +1,65 @@
+/* Fault injection switch (fault.h): a table of named faults read once from the
+ * environment variable SB_FAULT. */
+#include "core/fault.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+typedef struct fault_def {
+  const char *name;
+  sb_fault bit;
+} fault_def;
+
+static const fault_def FAULTS[] = {
+    {"spex-no-chase", SB_FAULT_SPEX_NO_CHASE},
+    {"spex-delay-row", SB_FAULT_SPEX_DELAY_ROW},
+    {NULL, 0},
+};
+
+unsigned sb_fault_parse(const char *value, char *unknown, size_t len) {
+  unsigned set = 0;
+  size_t used = 0;
+  if (unknown && len) unknown[0] = '\0';
+  for (const char *p = value ? value : ""; *p;) {
+    while (*p == ',' || *p == ' ') p++;
+    size_t l = strcspn(p, ", ");
+    if (!l) break;
+    const fault_def *f = FAULTS;
+    while (f->name && !(strlen(f->name) == l && !strncmp(f->name, p, l))) f++;
+    if (f->name) set |= f->bit;
+    else if (unknown && used + 1 < len)
+      used += (size_t)snprintf(unknown + used, len - used, "%s%.*s", used ? "," : "", (int)l, p);
+    p += l;
+  }
+  return set;
+}
+
+static unsigned active(void) {
+  static int done = 0;
+  static unsigned set = 0;
+  if (!done) {
+    char unknown[256];
+    set = sb_fault_parse(getenv("SB_FAULT"), unknown, sizeof unknown);
+    if (unknown[0]) {
+      fprintf(stderr, "spexbench: SB_FAULT: unknown fault '%s' ignored (known:", unknown);
+      for (const fault_def *f = FAULTS; f->name; f++) fprintf(stderr, " %s", f->name);
+      fprintf(stderr, ")\n");
+    }
+    done = 1;
+  }
+  return set;
+}
+
+int sb_fault_active(sb_fault f) { return (active() & (unsigned)f) != 0; }
+
+const char *sb_fault_names(void) {
+  static char buf[256];
+  size_t used = 0;
+  buf[0] = '\0';
+  unsigned set = active();
+  for (const fault_def *f = FAULTS; f->name && used + 1 < sizeof buf; f++)
+    if (set & f->bit) used += (size_t)snprintf(buf + used, sizeof buf - used, "%s%s",
+                                               used ? "," : "", f->name);
+  return buf;
+}
