@@ -1,4 +1,4 @@
-/* ProxySPEX, the proxy-model spectral explainer (ALGORITHMS.md §5).
+/* ProxySPEX, the proxy-model spectral explainer (../shared/design/ALGORITHMS.md §5).
  *
  *  1. Uniform masks, drawn as `sampling=` says (proxyspex/sampling.h: distinct,
  *     paired or iid).
@@ -330,4 +330,6 @@ const sb_algo_type sb_algo_proxyspex = {
     .check = ps_check,
     .design = ps_design,
     .fit = ps_fit,
+    .family = SB_ALGO_SPECTRAL,
+    .flags = SB_ALGO_SAMPLED_DESIGN, /* sized in samples that may repeat */
 };

@@ -29,6 +29,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "core/digest.h"
 #include "core/fsutil.h"
 #include "data/dataset.h"
 #include "data/table_dataset.h"
@@ -135,16 +136,19 @@ static int lock_recording(command_ctx *c, sb_error *err) {
   char lp[4200];
   snprintf(lp, sizeof lp, "%s.lock", c->trace_path);
   c->lock_fd = open(lp, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
-  if (c->lock_fd < 0)
-    return sb_error_set(err, SB_EIO, "%s: cannot create the lock file: %s", lp, strerror(errno));
+  if (c->lock_fd < 0) {
+    int e = errno;
+    return sb_error_set(err, SB_EIO, "%s: cannot create the lock file: %s", lp, strerror(e));
+  }
   if (flock(c->lock_fd, LOCK_EX | LOCK_NB) == 0) return SB_OK;
-  if (errno != EWOULDBLOCK)
-    return sb_error_set(err, SB_EIO, "%s: flock failed: %s", lp, strerror(errno));
+  int e = errno;
+  if (e != EWOULDBLOCK) return sb_error_set(err, SB_EIO, "%s: flock failed: %s", lp, strerror(e));
   fprintf(stderr, "spexbench: waiting for %s (another run is using this recording)\n",
           c->trace_path);
   while (flock(c->lock_fd, LOCK_EX) != 0) {
-    if (errno == EINTR) return sb_error_set(err, SB_EINTR, "%s: interrupted while waiting", lp);
-    return sb_error_set(err, SB_EIO, "%s: flock failed: %s", lp, strerror(errno));
+    e = errno;
+    if (e == EINTR) return sb_error_set(err, SB_EINTR, "%s: interrupted while waiting", lp);
+    return sb_error_set(err, SB_EIO, "%s: flock failed: %s", lp, strerror(e));
   }
   return SB_OK;
 }
@@ -170,9 +174,11 @@ static int load_recording(command_ctx *c, sb_error *err) {
     gmtime_r(&now, &tm);
     strftime(stamp, sizeof stamp, "%Y%m%dT%H%M%SZ", &tm);
     snprintf(aside, sizeof aside, "%s.damaged-%s", c->trace_path, stamp);
-    if (rename(c->trace_path, aside) != 0)
+    if (rename(c->trace_path, aside) != 0) {
+      int e = errno;
       return sb_error_set(err, SB_EIO, "%s: damaged (%s) and cannot be moved aside: %s",
-                          c->trace_path, info.tail_msg, strerror(errno));
+                          c->trace_path, info.tail_msg, strerror(e));
+    }
     rc = sb_trace_write(c->trace_path, c->rec, 0, err);
     if (rc) return rc;
     fprintf(stderr,
@@ -229,6 +235,17 @@ static int command_check(const sb_params *p, sb_error *err) {
     return sb_error_set(err, SB_EINVAL,
                         "dataset command: start_timeout must be >= 0 and timeout > 0 seconds");
   if (!cmd || !*cmd) return sb_error_set(err, SB_EINVAL, "dataset command: cmd is empty");
+  /* The recording is appended to and the header read: each must be a regular file
+   * if it exists (trace=/dev/null would record nothing; a FIFO would block). */
+  const char *files[] = {"trace", "header"};
+  for (int i = 0; i < 2; i++) {
+    const char *f = sb_params_str(p, files[i]);
+    struct stat fs;
+    if (f && *f && stat(f, &fs) == 0 && !S_ISREG(fs.st_mode))
+      return sb_error_set(err, SB_EINVAL, "dataset command: %s = %s: is %s, not a regular file%s",
+                          files[i], f, sb_file_kind((unsigned)fs.st_mode),
+                          i == 0 ? " (every answer is recorded there)" : "");
+  }
   return SB_OK;
 }
 
@@ -310,7 +327,7 @@ const sb_dataset_family sb_family_command = {
     "command",
     "live model process over the line protocol; every answer recorded to a resumable trace",
     command_params,
-    0,
+    SB_FAMILY_LIVE,
     command_open,
     command_check,
 };

@@ -18,6 +18,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/types.h>
 #include <sys/wait.h>
@@ -47,6 +48,46 @@ static double now_s(void) {
   return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
 }
 
+/* The guard: the process group leader between the harness and `sh -c CMD`.  It
+ * exists so a model dies with the harness: PR_SET_PDEATHSIG reaches only a direct
+ * child, and `sh -c` forks the model as a grandchild, so the guard (the direct
+ * child) receives SIGTERM when the worker dies, even by SIGKILL, and kills its
+ * whole process group (the shell, the model and anything the model started).
+ * Otherwise it waits for the shell and ends the same way (exit status or signal),
+ * so the harness sees the model's own status.  Only async-signal-safe calls. */
+static void guard_on_term(int sig) {
+  (void)sig;
+  kill(0, SIGKILL); /* our process group: the shell, the model, and the guard */
+  _exit(128 + SIGKILL);
+}
+
+static void guard_main(const char *cmd, int fd, pid_t harness) {
+  setpgid(0, 0);
+  struct sigaction sa;
+  memset(&sa, 0, sizeof sa);
+  sa.sa_handler = guard_on_term;
+  sigaction(SIGTERM, &sa, NULL);
+  prctl(PR_SET_PDEATHSIG, SIGTERM);
+  if (getppid() != harness) guard_on_term(SIGTERM); /* the harness died before prctl */
+  signal(SIGPIPE, SIG_DFL);
+  if (dup2(fd, 0) < 0 || dup2(fd, 1) < 0) _exit(127);
+  close_range(3, ~0U, 0); /* the harness's files (its end of the socket, traces, locks) */
+  pid_t sh = fork();
+  if (sh == 0) {
+    execl("/bin/sh", "sh", "-c", cmd, (char *)NULL);
+    _exit(127);
+  }
+  if (sh < 0) _exit(127);
+  int st;
+  while (waitpid(sh, &st, 0) < 0)
+    if (errno != EINTR) _exit(127);
+  if (WIFEXITED(st)) _exit(WEXITSTATUS(st));
+  int sig = WIFSIGNALED(st) ? WTERMSIG(st) : SIGKILL;
+  signal(sig, SIG_DFL);
+  kill(getpid(), sig);
+  _exit(128 + sig);
+}
+
 sb_model_proc *sb_model_proc_start(const char *cmd, size_t n, double start_timeout,
                                    double timeout, sb_error *err) {
   if (!cmd || !*cmd) {
@@ -67,26 +108,22 @@ sb_model_proc *sb_model_proc_start(const char *cmd, size_t n, double start_timeo
   snprintf(p->cmd, sizeof p->cmd, "%s", cmd);
   int sv[2];
   if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) != 0) {
-    sb_error_set(err, SB_EORACLE, "model '%s': socketpair failed: %s", p->cmd, strerror(errno));
+    int e = errno;
+    sb_error_set(err, SB_EORACLE, "model '%s': socketpair failed: %s", p->cmd, strerror(e));
     free(p);
     return NULL;
   }
+  pid_t harness = getpid();
   pid_t pid = fork();
   if (pid < 0) {
-    sb_error_set(err, SB_EORACLE, "model '%s': fork failed: %s", p->cmd, strerror(errno));
+    int e = errno;
+    sb_error_set(err, SB_EORACLE, "model '%s': fork failed: %s", p->cmd, strerror(e));
     close(sv[0]);
     close(sv[1]);
     free(p);
     return NULL;
   }
-  if (pid == 0) {
-    /* child: only async-signal-safe calls until exec */
-    setpgid(0, 0);
-    signal(SIGPIPE, SIG_DFL);
-    if (dup2(sv[1], 0) < 0 || dup2(sv[1], 1) < 0) _exit(127);
-    execl("/bin/sh", "sh", "-c", cmd, (char *)NULL);
-    _exit(127);
-  }
+  if (pid == 0) guard_main(cmd, sv[1], harness); /* never returns */
   setpgid(pid, pid); /* also from the parent, to avoid the race */
   close(sv[1]);
   p->pid = pid;
@@ -234,8 +271,9 @@ int sb_model_proc_eval(sb_model_proc *p, const uint64_t *masks, size_t count, do
     struct pollfd pf = {p->fd, (short)(POLLIN | (sent < total ? POLLOUT : 0)), 0};
     int pr = poll(&pf, 1, (int)(left * 1000) + 1);
     if (pr < 0) {
-      if (errno == EINTR) continue;
-      rc = fail(p, got, count, err, "poll failed: %s", strerror(errno));
+      int e = errno;
+      if (e == EINTR) continue;
+      rc = fail(p, got, count, err, "poll failed: %s", strerror(e));
       goto done;
     }
     if (pr == 0) continue;
@@ -265,10 +303,26 @@ int sb_model_proc_eval(sb_model_proc *p, const uint64_t *masks, size_t count, do
           p->line[p->line_len++] = c;
           continue;
         }
+        int has_nul = memchr(p->line, '\0', p->line_len) != NULL;
         p->line[p->line_len] = '\0';
         p->line_len = 0;
+        if (has_nul) { /* binary output: never mistaken for a value or the end line */
+          char d[64];
+          snprintf(d, sizeof d, "%zu", got + 1);
+          rc = fail(p, got, count, err, "answer line %s contains a NUL byte (not a number)", d);
+          goto done;
+        }
         double v;
+        size_t raw = strlen(p->line);
+        if (raw && p->line[raw - 1] == '\r') raw--; /* CRLF */
         int pv = parse_value(p->line, &v);
+        if (pv == 0 && raw) { /* spaces or tabs only: not the end line, not a number */
+          char d[64];
+          snprintf(d, sizeof d, "%zu", got + 1);
+          rc = fail(p, got, count, err, "answer line %s is blank (spaces only; expected a number)",
+                    d);
+          goto done;
+        }
         if (pv == 0) { /* the empty line ending the model's batch */
           if (got < count) {
             rc = fail(p, got, count, err, "ended the batch early (too few lines)%s", NULL);

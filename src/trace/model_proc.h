@@ -9,9 +9,14 @@
  * The model runs as `/bin/sh -c CMD` in its own process group with stdin and
  * stdout connected to a socket pair (writes use MSG_NOSIGNAL, so a dead model is
  * an error, never a SIGPIPE); stderr is inherited.  Closing its stdin asks it to
- * exit.  Every failure — exit, a signal, a timeout, output that is not a number,
- * NaN/Inf, more or fewer lines than masks — is SB_EORACLE with a message, the
- * process is killed, and the answers received before the fault are kept. */
+ * exit.  Every failure — exit, a signal, a timeout, output that is not a number
+ * (text, a NUL byte, a line of spaces), NaN/Inf, more or fewer lines than masks —
+ * is SB_EORACLE with a message naming it, and the process is killed.  The answers
+ * of the batch that arrived before the fault are kept (they were read in order,
+ * one line each), except when the framing itself broke (more or fewer lines than
+ * masks, output after the end line): then which value is whose is unknown and
+ * none of that batch is kept.  The model runs under a guard process that kills
+ * its whole process group when the harness dies, even by SIGKILL. */
 #ifndef SB_MODEL_PROC_H
 #define SB_MODEL_PROC_H
 

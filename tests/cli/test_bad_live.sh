@@ -32,6 +32,10 @@ case_ dies_mid_batch "--die-after 13" "model .*--die-after 13.*process exited wi
 case_ hangs "--hang-after 21" "model .*--hang-after 21.*no complete answer within 3 s \(timeout\); process killed" 21
 case_ garbage "--garbage-after 9" "model .*--garbage-after 9.*not a number: 'oops'" 9
 case_ nan "--nan-after 30" "model .*--nan-after 30.*not finite" 30
+# not a number, though no "garbage" text: named as such (before: a NUL line was
+# taken for the end of the batch: "too few lines", and a line of spaces too)
+case_ nul "--nul-after 11" "model .*--nul-after 11.*answer line 4 contains a NUL byte \(not a number\)" 11
+case_ blank "--blank-after 19" "model .*--blank-after 19.*answer line 4 is blank \(spaces only; expected a number\)" 19
 # framing broken (a line missing or extra: which value is whose is unknown):
 # nothing of that batch is recorded, earlier batches are
 case_ too_few_lines "--short" "model .*--short.*ended the batch early \(too few lines\)" 0
