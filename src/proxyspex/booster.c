@@ -1,4 +1,4 @@
-/* The booster type table for ProxySPEX (ALGORITHMS.md §5 steps 2–3): one
+/* The booster type table for ProxySPEX (../shared/design/ALGORITHMS.md §5 steps 2–3): one
  * `sb_booster_type` per backend, each a few adapters over its own module, and
  * the handle functions that check arguments once for every backend.
  *

@@ -1,4 +1,4 @@
-/* Gradient-boosted regression trees on masks behind one type table (ALGORITHMS.md
+/* Gradient-boosted regression trees on masks behind one type table (../shared/design/ALGORITHMS.md
  * §5 step 2): ProxySPEX trains, predicts and reads the exact Fourier spectrum of a
  * boosted proxy without knowing which library grows the trees.
  *

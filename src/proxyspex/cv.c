@@ -1,4 +1,4 @@
-/* Grid-search cross-validation of a boosted proxy for ProxySPEX (ALGORITHMS.md §5
+/* Grid-search cross-validation of a boosted proxy for ProxySPEX (../shared/design/ALGORITHMS.md §5
  * step 2: max_depth ∈ {3, 5}, n_estimators ∈ {500, 1000}, learning_rate ∈
  * {0.01, 0.1} by default, 5 folds, mean fold R²).
  *

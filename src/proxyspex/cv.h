@@ -1,7 +1,7 @@
 /* k-fold cross-validation of a boosted proxy over a hyperparameter grid
- * (ALGORITHMS.md §5 step 2): max_depth × n_estimators × learning_rate, scored by
- * the mean fold R² (sklearn's GridSearchCV convention), for any booster type
- * (proxyspex/booster.h). */
+ * (../shared/design/ALGORITHMS.md §5 step 2): max_depth × n_estimators ×
+ * learning_rate, scored by the mean fold R² (sklearn's GridSearchCV convention),
+ * for any booster type (proxyspex/booster.h). */
 #ifndef SB_PROXYSPEX_CV_H
 #define SB_PROXYSPEX_CV_H
 

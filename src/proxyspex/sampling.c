@@ -1,4 +1,4 @@
-/* ProxySPEX's uniform designs (ALGORITHMS.md §5 step 1; sampling.h says what each
+/* ProxySPEX's uniform designs (../shared/design/ALGORITHMS.md §5 step 1; sampling.h says what each
  * draws).  `paired` follows shapiq's CoalitionSampler with pairing_trick=True and
  * size weights C(n, k) (the sampler of shapiq's ProxySPEX): ∅ and [n] are always
  * in the design and charged first; then a coalition is drawn uniformly among the
@@ -15,50 +15,33 @@
 #include <string.h>
 
 #include "algos/common.h"
+#include "core/maskmap.h"
 #include "core/params.h"
-
-/* ==== the set of masks drawn so far ======================================
- * A private open-addressing set of row indices into the batch.  It will become
- * core/maskmap (issue 15.1): only this block changes. */
-
-typedef struct row_set {
-  size_t *slots;  /* row + 1, 0 = empty */
-  size_t nslots;  /* power of two */
-} row_set;
-
-/* Add row j of b; 1 if it was new, 0 if an equal row is already in the set. */
-static int row_set_add(row_set *s, const sb_masks *b, size_t j) {
-  const uint64_t *m = sb_masks_at(b, j);
-  size_t mask = s->nslots - 1, h = (size_t)sb_mask_hash(m, b->words, 0x9e37) & mask;
-  while (s->slots[h]) {
-    if (sb_mask_equal(sb_masks_at(b, s->slots[h] - 1), m, b->words)) return 0;
-    h = (h + 1) & mask;
-  }
-  s->slots[h] = j + 1;
-  return 1;
-}
 
 /* ==== designs ============================================================ */
 
-/* An empty batch with room for `rows` masks and a set for `distinct` of them. */
-static int design_start(size_t n, size_t rows, size_t distinct, sb_masks **m, row_set *s,
+/* An empty batch with room for `rows` masks and a map sized for `distinct` of
+ * them (so adding a row to it cannot fail). */
+static int design_start(size_t n, size_t rows, size_t distinct, sb_masks **m, sb_maskmap *s,
                         sb_error *err) {
   *m = sb_masks_alloc(n, 0);
-  s->nslots = 1;
-  while (s->nslots < 2 * distinct + 2) s->nslots *= 2;
-  s->slots = calloc(s->nslots, sizeof *s->slots);
-  if (*m && s->slots && !sb_masks_reserve(*m, rows)) return SB_OK;
+  int rc = sb_maskmap_init(s, sb_mask_words(n), distinct);
+  if (*m && !rc && !sb_masks_reserve(*m, rows)) return SB_OK;
   sb_masks_free(*m);
-  free(s->slots);
+  sb_maskmap_release(s);
   *m = NULL;
-  s->slots = NULL;
   return sb_error_set(err, SB_ENOMEM, "proxyspex: out of memory for %zu masks", distinct);
 }
 
-static int design_oom(sb_masks *m, row_set *s, size_t distinct, sb_error *err) {
+static int design_oom(sb_masks *m, sb_maskmap *s, size_t distinct, sb_error *err) {
   sb_masks_free(m);
-  free(s->slots);
+  sb_maskmap_release(s);
   return sb_error_set(err, SB_ENOMEM, "proxyspex: out of memory for %zu masks", distinct);
+}
+
+/* Index row j of m in s; 1 if it is new, 0 if an equal row came before. */
+static int add_new(sb_maskmap *s, const sb_masks *m, size_t j) {
+  return sb_maskmap_add_row(s, m, j) == (long)j;
 }
 
 static int design_distinct(size_t n, size_t budget, const gsl_rng *r, sb_masks **out,
@@ -73,7 +56,7 @@ static int design_iid(size_t n, size_t distinct, const gsl_rng *r, sb_masks **ou
   *out = NULL;
   if (n < 63 && distinct > ((size_t)1 << n)) distinct = (size_t)1 << n;
   sb_masks *m;
-  row_set s;
+  sb_maskmap s;
   int rc = design_start(n, distinct + distinct / 4 + 16, distinct, &m, &s, err);
   if (rc) return rc;
   size_t seen = 0;
@@ -81,9 +64,9 @@ static int design_iid(size_t n, size_t distinct, const gsl_rng *r, sb_masks **ou
     uint64_t *x = sb_masks_push_zero(m);
     if (!x) return design_oom(m, &s, distinct, err);
     sb_mask_random(x, n, r);
-    if (row_set_add(&s, m, m->count - 1)) seen++;
+    if (add_new(&s, m, m->count - 1)) seen++;
   }
-  free(s.slots);
+  sb_maskmap_release(&s);
   *out = m;
   return SB_OK;
 }
@@ -94,20 +77,20 @@ static int design_paired(size_t n, size_t budget, const gsl_rng *r, sb_masks **o
   if (budget == 0) return sb_error_set(err, SB_EINVAL, "a budget of 0 queries");
   if (n <= 30 && budget >= ((size_t)1 << n)) return sb_design_all(n, out, err);
   sb_masks *m;
-  row_set s;
+  sb_maskmap s;
   int rc = design_start(n, budget, budget, &m, &s, err);
   if (rc) return rc;
   sb_masks_push_zero(m); /* ∅, then [n]: room was reserved */
-  row_set_add(&s, m, 0);
+  add_new(&s, m, 0);
   if (budget >= 2) {
     sb_mask_fill(sb_masks_push_zero(m), n);
-    row_set_add(&s, m, 1);
+    add_new(&s, m, 1);
   }
   while (m->count < budget) {
     uint64_t *x = sb_masks_push_zero(m);
     if (!x) return design_oom(m, &s, budget, err);
     sb_mask_random(x, n, r);
-    if (!row_set_add(&s, m, m->count - 1)) {
+    if (!add_new(&s, m, m->count - 1)) {
       m->count--;
       continue;
     }
@@ -116,9 +99,9 @@ static int design_paired(size_t n, size_t budget, const gsl_rng *r, sb_masks **o
     if (!y) return design_oom(m, &s, budget, err);
     memcpy(y, sb_masks_at(m, m->count - 2), m->words * sizeof *y);
     sb_mask_complement(y, n);
-    row_set_add(&s, m, m->count - 1); /* new, as its partner was */
+    add_new(&s, m, m->count - 1); /* new, as its partner was */
   }
-  free(s.slots);
+  sb_maskmap_release(&s);
   *out = m;
   return SB_OK;
 }

@@ -1,4 +1,4 @@
-/* ProxySPEX's query designs as a type table (ALGORITHMS.md §5 step 1): uniform
+/* ProxySPEX's query designs as a type table (../shared/design/ALGORITHMS.md §5 step 1): uniform
  * masks (each bit a fair coin), drawn three ways, chosen by `sampling=`:
  *   distinct — distinct masks, ∅ and [n] always included (shapiq's sampler
  *              without the pairing trick; algos/common.h);

@@ -1,4 +1,4 @@
-/* ProxySPEX (ALGORITHMS.md §5), fast checks with a small grid: every sampling
+/* ProxySPEX (../shared/design/ALGORITHMS.md §5), fast checks with a small grid: every sampling
  * variant charges exactly the budget in distinct queries, the run is
  * deterministic in the seed (the same bits on 1 or 2 threads, either CV
  * schedule), tiny budgets are skipped with a reason, bad grids are rejected, and

@@ -67,7 +67,8 @@ static void test_paired_shape(void **state) {
 static void test_nested(void **state) {
   (void)state;
   for (size_t k = 0; sb_sampling_types[k]; k++) {
-    sb_masks *a = draw(sb_sampling_types[k], 16, 301, 9), *b = draw(sb_sampling_types[k], 16, 800, 9);
+    sb_masks *a = draw(sb_sampling_types[k], 16, 301, 9);
+    sb_masks *b = draw(sb_sampling_types[k], 16, 800, 9);
     assert_true(a->count <= b->count);
     assert_memory_equal(a->bits, b->bits, a->count * a->words * sizeof *a->bits);
     sb_masks_free(a);
@@ -94,7 +95,8 @@ static void test_fair(void **state) {
   sb_masks *m = draw(&sb_sampling_paired, n, budget, 3);
   for (size_t j = 0; j < n; j++) {
     size_t ones = 0, pairs = 0;
-    for (size_t i = 2; i < budget; i += 2, pairs++) ones += (size_t)sb_mask_get(sb_masks_at(m, i), j);
+    for (size_t i = 2; i < budget; i += 2, pairs++)
+      ones += (size_t)sb_mask_get(sb_masks_at(m, i), j);
     double sd = 0.5 * sqrt((double)pairs);
     assert_true(fabs((double)ones - 0.5 * (double)pairs) < 5 * sd);
   }
