@@ -564,13 +564,106 @@ static int parse_record(sb_trace *t, char *line, size_t len, uint64_t *mask, dou
   return SB_OK;
 }
 
-int sb_trace_read(const char *path, int flags, sb_trace **out, sb_trace_read_info *info,
-                  sb_error *err) {
+/* The record lines and batch trailers after the header: records of complete
+ * batches go into t; `prior` records precede (the trailers' running count goes
+ * on from it); `line` is the number of the last line read; `mask` is scratch. */
+static int read_batches(line_reader *rp, sb_trace *t, const char *path, int recover,
+                        size_t prior, size_t line, uint64_t *mask, sb_trace_read_info *info,
+                        sb_error *err) {
+  char msg[600];
+  int rc = SB_OK, lr;
+  size_t total_lines = prior; /* record lines in confirmed batches */
+  size_t batch_lines = 0;   /* record lines in the open batch */
+  size_t batch_start = t->count; /* t->count when the open batch began */
+  uint32_t crc = (uint32_t)crc32(0L, Z_NULL, 0);
+  for (;;) {
+    lr = read_line(rp, msg, sizeof msg);
+    line++;
+    size_t recno = total_lines + batch_lines + 1; /* number of the record this would be */
+    if (lr == 0) break;
+    if (lr == -2) {
+      rc = sb_error_set(err, SB_EFORMAT, "%s: record %zu (line %zu): line too long", path, recno,
+                        line);
+      return rc;
+    }
+    if (lr < 0 || rp->partial) {
+      const char *what = lr < 0 ? msg : "file ends in the middle of a line";
+      if (recover) {
+        info->truncated = 1;
+        snprintf(info->tail_msg, sizeof info->tail_msg,
+                 "record %zu: %s", recno, what);
+        break;
+      }
+      rc = sb_error_set(err, SB_EFORMAT,
+                        "%s: record %zu (line %zu): %s (truncated or corrupt gzip data)", path,
+                        recno, line, what);
+      return rc;
+    }
+    if (!strncmp(rp->buf, "batch ", 6)) {
+      unsigned long long k, tot;
+      unsigned long c;
+      char tail;
+      if (sscanf(rp->buf + 6, "%llu %llu %lx%c", &k, &tot, &c, &tail) != 3) {
+        rc = sb_error_set(err, SB_EFORMAT,
+                          "%s: line %zu: malformed batch trailer '%.60s' (expected 'batch K TOTAL "
+                          "CRC32')",
+                          path, line, rp->buf);
+        return rc;
+      }
+      if (k != batch_lines || tot != total_lines + batch_lines || c != crc) {
+        rc = sb_error_set(err, SB_EFORMAT,
+                          "%s: line %zu: batch trailer says %llu records (%llu in all, CRC %08lx), "
+                          "found %zu (%zu in all, CRC %08lx): records lost or altered",
+                          path, line, k, tot, c, batch_lines, total_lines + batch_lines,
+                          (unsigned long)crc);
+        return rc;
+      }
+      total_lines += batch_lines;
+      batch_lines = 0;
+      batch_start = t->count;
+      crc = (uint32_t)crc32(0L, Z_NULL, 0);
+      info->batches++;
+      continue;
+    }
+    double v;
+    if (parse_record(t, rp->buf, rp->len, mask, &v, msg, sizeof msg)) {
+      rc = sb_error_set(err, SB_EFORMAT, "%s: record %zu (line %zu): %s", path, recno, line, msg);
+      return rc;
+    }
+    sb_error e2;
+    if (sb_trace_put(t, mask, v, NULL, &e2)) {
+      rc = sb_error_set(err, e2.code, "%s: record %zu (line %zu): %s", path, recno, line, e2.msg);
+      return rc;
+    }
+    rp->buf[rp->len] = '\n';
+    crc = (uint32_t)crc32(crc, (const unsigned char *)rp->buf, (uInt)(rp->len + 1));
+    batch_lines++;
+  }
+  if (batch_lines > 0) {
+    if (!recover) {
+      rc = sb_error_set(err, SB_EFORMAT,
+                        "%s: record %zu: file ends inside a batch (%zu records without a 'batch' "
+                        "trailer): truncated",
+                        path, total_lines + batch_lines, batch_lines);
+      return rc;
+    }
+    info->truncated = 1;
+    if (!info->tail_msg[0])
+      snprintf(info->tail_msg, sizeof info->tail_msg,
+               "record %zu: file ends inside a batch (no 'batch' trailer)",
+               total_lines + batch_lines);
+  }
+  if (recover && t->count > batch_start) {
+    info->dropped = batch_lines;
+    trace_truncate(t, batch_start);
+  }
+  info->records = total_lines - prior;
+  return SB_OK;
+}
+
+/* Open `path` for line reading from byte `offset` (0, or a gzip member boundary). */
+static int reader_open(const char *path, uint64_t offset, line_reader **out, sb_error *err) {
   *out = NULL;
-  sb_trace_read_info dummy;
-  if (!info) info = &dummy;
-  memset(info, 0, sizeof *info);
-  const int recover = flags & SB_TRACE_READ_RECOVER;
   int fd = open(path, O_RDONLY | O_CLOEXEC);
   if (fd < 0) return sb_error_set(err, SB_EIO, "%s: cannot open: %s", path, strerror(errno));
   struct stat st;
@@ -578,12 +671,18 @@ int sb_trace_read(const char *path, int flags, sb_trace **out, sb_trace_read_inf
     close(fd);
     return sb_error_set(err, SB_EIO, "%s: is a directory", path);
   }
+  if (offset && lseek(fd, (off_t)offset, SEEK_SET) < 0) {
+    close(fd);
+    return sb_error_set(err, SB_EIO, "%s: cannot seek to byte %llu: %s", path,
+                        (unsigned long long)offset, strerror(errno));
+  }
   line_reader *rp = calloc(1, sizeof *rp);
   if (!rp) {
     close(fd);
     return sb_error_set(err, SB_ENOMEM, "%s: out of memory", path);
   }
   rp->fd = fd;
+  rp->in_off = offset;
   {
     char m0[200];
     while (rp->zs.avail_in < 2 && !rp->in_eof)
@@ -596,10 +695,32 @@ int sb_trace_read(const char *path, int flags, sb_trace **out, sb_trace_read_inf
     }
   }
   rp->max_len = 2 * (size_t)SB_MAX_N + 4096; /* a record line: "r " + n bits + a value */
+  *out = rp;
+  return SB_OK;
+}
+
+static void reader_close(line_reader *rp) {
+  if (!rp) return;
+  if (rp->started) inflateEnd(&rp->zs);
+  close(rp->fd);
+  free(rp->buf);
+  free(rp);
+}
+
+int sb_trace_read(const char *path, int flags, sb_trace **out, sb_trace_read_info *info,
+                  sb_error *err) {
+  *out = NULL;
+  sb_trace_read_info dummy;
+  if (!info) info = &dummy;
+  memset(info, 0, sizeof *info);
+  const int recover = flags & SB_TRACE_READ_RECOVER;
+  line_reader *rp = NULL;
+  int rc = reader_open(path, 0, &rp, err);
+  if (rc) return rc;
   char msg[600];
   sb_trace *t = NULL;
   uint64_t *mask = NULL;
-  int rc = SB_OK, lr;
+  int lr;
   size_t line = 0;
 
   /* line 1: magic and version */
@@ -663,96 +784,9 @@ int sb_trace_read(const char *path, int flags, sb_trace **out, sb_trace_read_inf
     rc = sb_error_set(err, SB_ENOMEM, "%s: out of memory", path);
     goto done;
   }
-  size_t total_lines = 0;   /* record lines in confirmed batches */
-  size_t batch_lines = 0;   /* record lines in the open batch */
-  size_t batch_start = 0;   /* t->count when the open batch began */
-  uint32_t crc = (uint32_t)crc32(0L, Z_NULL, 0);
-  for (;;) {
-    lr = read_line(rp, msg, sizeof msg);
-    line++;
-    size_t recno = total_lines + batch_lines + 1; /* number of the record this would be */
-    if (lr == 0) break;
-    if (lr == -2) {
-      rc = sb_error_set(err, SB_EFORMAT, "%s: record %zu (line %zu): line too long", path, recno,
-                        line);
-      goto done;
-    }
-    if (lr < 0 || rp->partial) {
-      const char *what = lr < 0 ? msg : "file ends in the middle of a line";
-      if (recover) {
-        info->truncated = 1;
-        snprintf(info->tail_msg, sizeof info->tail_msg,
-                 "record %zu: %s", recno, what);
-        break;
-      }
-      rc = sb_error_set(err, SB_EFORMAT,
-                        "%s: record %zu (line %zu): %s (truncated or corrupt gzip data)", path,
-                        recno, line, what);
-      goto done;
-    }
-    if (!strncmp(rp->buf, "batch ", 6)) {
-      unsigned long long k, tot;
-      unsigned long c;
-      char tail;
-      if (sscanf(rp->buf + 6, "%llu %llu %lx%c", &k, &tot, &c, &tail) != 3) {
-        rc = sb_error_set(err, SB_EFORMAT,
-                          "%s: line %zu: malformed batch trailer '%.60s' (expected 'batch K TOTAL "
-                          "CRC32')",
-                          path, line, rp->buf);
-        goto done;
-      }
-      if (k != batch_lines || tot != total_lines + batch_lines || c != crc) {
-        rc = sb_error_set(err, SB_EFORMAT,
-                          "%s: line %zu: batch trailer says %llu records (%llu in all, CRC %08lx), "
-                          "found %zu (%zu in all, CRC %08lx): records lost or altered",
-                          path, line, k, tot, c, batch_lines, total_lines + batch_lines,
-                          (unsigned long)crc);
-        goto done;
-      }
-      total_lines += batch_lines;
-      batch_lines = 0;
-      batch_start = t->count;
-      crc = (uint32_t)crc32(0L, Z_NULL, 0);
-      info->batches++;
-      continue;
-    }
-    double v;
-    if (parse_record(t, rp->buf, rp->len, mask, &v, msg, sizeof msg)) {
-      rc = sb_error_set(err, SB_EFORMAT, "%s: record %zu (line %zu): %s", path, recno, line, msg);
-      goto done;
-    }
-    sb_error e2;
-    if (sb_trace_put(t, mask, v, NULL, &e2)) {
-      rc = sb_error_set(err, e2.code, "%s: record %zu (line %zu): %s", path, recno, line, e2.msg);
-      goto done;
-    }
-    rp->buf[rp->len] = '\n';
-    crc = (uint32_t)crc32(crc, (const unsigned char *)rp->buf, (uInt)(rp->len + 1));
-    batch_lines++;
-  }
-  if (batch_lines > 0) {
-    if (!recover) {
-      rc = sb_error_set(err, SB_EFORMAT,
-                        "%s: record %zu: file ends inside a batch (%zu records without a 'batch' "
-                        "trailer): truncated",
-                        path, total_lines + batch_lines, batch_lines);
-      goto done;
-    }
-    info->truncated = 1;
-    if (!info->tail_msg[0])
-      snprintf(info->tail_msg, sizeof info->tail_msg,
-               "record %zu: file ends inside a batch (no 'batch' trailer)",
-               total_lines + batch_lines);
-  }
-  if (recover && t->count > batch_start) {
-    info->dropped = batch_lines;
-    trace_truncate(t, batch_start);
-  }
+  rc = read_batches(rp, t, path, recover, 0, line, mask, info, err);
 done:
-  if (rp->started) inflateEnd(&rp->zs);
-  close(rp->fd);
-  free(rp->buf);
-  free(rp);
+  reader_close(rp);
   free(mask);
   if (rc) {
     sb_trace_free(t);
@@ -760,6 +794,25 @@ done:
   }
   *out = t;
   return SB_OK;
+}
+
+int sb_trace_read_more(const char *path, uint64_t offset, size_t prior, int flags, sb_trace *t,
+                       sb_trace_read_info *info, sb_error *err) {
+  sb_trace_read_info dummy;
+  if (!info) info = &dummy;
+  memset(info, 0, sizeof *info);
+  char where[4200];
+  snprintf(where, sizeof where, "%s (appended after byte %llu)", path, (unsigned long long)offset);
+  line_reader *rp = NULL;
+  int rc = reader_open(path, offset, &rp, err);
+  if (rc) return rc;
+  info->compressed = !rp->plain;
+  uint64_t *mask = calloc(t->words, sizeof *mask);
+  rc = mask ? read_batches(rp, t, where, flags & SB_TRACE_READ_RECOVER, prior, 0, mask, info, err)
+            : sb_error_set(err, SB_ENOMEM, "%s: out of memory", path);
+  free(mask);
+  reader_close(rp);
+  return rc;
 }
 
 /* ==== writing ============================================================ */
