@@ -29,6 +29,9 @@ typedef struct sb_algo_ctx {
   uint64_t design_seed;     /* seed without the budget: nested designs across budgets */
   double noise_sigma;       /* known noise std of the answers (0 = unknown/none) */
   int threads;              /* threads the run may use (>= 1) */
+  uint64_t shared_seed;     /* != 0: draw a uniform design from the sample pool this seed
+                               names, shared by every algorithm on the same dataset and
+                               repetition (config `shared_design`; algos/shared_design.h) */
 } sb_algo_ctx;
 
 #define SB_FIT_MAX_PHASES 8
@@ -49,6 +52,9 @@ void sb_fit_clear(sb_fit *fit);
 /* Append "key=value" to fit->info (printf-style). */
 void sb_fit_info(sb_fit *fit, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
+/* sb_algo_type.flags */
+#define SB_ALGO_SHARED_DESIGN 1u /* its design can come from the shared uniform pool */
+
 typedef struct sb_algo_type {
   const char *name;            /* CLI / config name, e.g. "spex" */
   const char *summary;         /* one line for `spexbench list` */
@@ -65,6 +71,7 @@ typedef struct sb_algo_type {
   void (*state_free)(void *state);
   /* Alternative to design/fit for adaptive algorithms (NULL otherwise). */
   int (*run)(const sb_algo_ctx *ctx, sb_oracle *oracle, sb_fit *out, sb_error *err);
+  unsigned flags;              /* SB_ALGO_* */
 } sb_algo_type;
 
 extern const sb_algo_type *const sb_algo_types[];

@@ -26,6 +26,7 @@
 #include <gsl/gsl_randist.h>
 
 #include "algos/common.h"
+#include "algos/shared_design.h"
 #include "core/seed.h"
 #include "core/timer.h"
 #include "linalg/regress.h"
@@ -235,7 +236,7 @@ static int ps_design(const sb_algo_ctx *ctx, sb_masks **masks, void **state, sb_
   gsl_rng *r = sb_rng_alloc(sb_seed_sub(ctx->design_seed, "proxyspex-design", 0));
   if (!r) return sb_error_set(err, SB_ENOMEM, "proxyspex: out of memory");
   int rc = strcmp(sb_params_str(ctx->params, "sampling"), "iid")
-               ? sb_design_uniform_distinct(ctx->n, ctx->budget, r, 1, masks, err)
+               ? sb_design_uniform_ctx(ctx, r, 1, masks, err)
                : design_iid(ctx->n, ctx->budget, r, masks, err);
   gsl_rng_free(r);
   return rc;
@@ -570,4 +571,5 @@ const sb_algo_type sb_algo_proxyspex = {
     .check = ps_check,
     .design = ps_design,
     .fit = ps_fit,
+    .flags = SB_ALGO_SHARED_DESIGN,
 };

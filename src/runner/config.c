@@ -333,6 +333,20 @@ void sb_run_seeds(uint64_t master, const char *dataset_spec, size_t instance,
   if (heldout_seed) *heldout_seed = sb_seed_derive(master, held);
 }
 
+/* shared_design: the run draws its design from the pool of (dataset, instance,
+ * repetition) — no algorithm and no budget in its seed, so every algorithm and
+ * budget shares it (a smaller budget's design is a prefix of a larger one's) —
+ * and its own seed, hence its id, differs from the unshared run's, so a stored
+ * result of the other mode is never reused. */
+static void shared_design_seeds(uint64_t master, sb_run_def *rd) {
+  char inst[32], rep[32];
+  snprintf(inst, sizeof inst, "%zu", rd->instance);
+  snprintf(rep, sizeof rep, "%zu", rd->repetition);
+  const char *pool[] = {"shared-design", rd->dataset_spec, inst, rep, NULL};
+  rd->shared_seed = sb_seed_derive(master, pool) | 1; /* never 0 (= not shared) */
+  rd->seed = sb_seed_sub(rd->seed, "shared-design", 0);
+}
+
 static void sanitize(const char *in, char *out, size_t len) {
   size_t k = 0;
   for (const char *p = in; *p && k + 1 < len; p++) {
@@ -774,13 +788,19 @@ int sb_config_load(const char *path, sb_config **out, sb_error *err) {
                           path, e->line, e->value);
         goto done;
       }
+    } else if (!strcmp(e->key, "shared_design")) {
+      if (!sb_parse_bool(e->value, &c->shared_design)) {
+        rc = sb_error_set(err, SB_EINVAL, "%s:%d: shared_design = '%s': expected true or false",
+                          path, e->line, e->value);
+        goto done;
+      }
     } else if (!strcmp(e->key, "budgets")) {
       if ((rc = parse_budgets(e, path, &budgets, &nbud, err))) goto done;
     } else {
       rc = sb_error_set(err, SB_EINVAL,
                         "%s:%d: unknown key '%s' in [experiment] (valid: name, description, "
                         "seed, repetitions, budgets, heldout, heldout_distribution, "
-                        "plot_metric, save_spectra)",
+                        "plot_metric, save_spectra, shared_design)",
                         path, e->line, e->key);
       goto done;
     }
@@ -846,6 +866,8 @@ int sb_config_load(const char *path, sb_config **out, sb_error *err) {
           rd->repetition = r;
           sb_run_seeds(c->seed, rd->dataset_spec, rd->instance, rd->algo->name, rd->algo_params,
                        rd->budget, r, &rd->seed, &rd->design_seed, &rd->heldout_seed);
+          if (c->shared_design && (rd->algo->flags & SB_ALGO_SHARED_DESIGN))
+            shared_design_seeds(c->seed, rd);
           char g1[200], a1[200], id[600];
           sanitize(rd->group, g1, sizeof g1);
           sanitize(rd->algo_label, a1, sizeof a1);

@@ -2,7 +2,7 @@
  *
  *   [experiment]                 name, seed, repetitions, budgets, heldout,
  *                                heldout_distribution, plot_metric, save_spectra,
- *                                description
+ *                                shared_design, description
  *   [dataset LABEL]              family = fourier|soum|hierarchical|npz|trace|...
  *                                instances = N (random instances; seeds derived)
  *                                path = GLOB (file families; relative to the config)
@@ -41,6 +41,8 @@ typedef struct sb_run_def {
   uint64_t seed;        /* run seed */
   uint64_t design_seed; /* run seed without the budget */
   uint64_t heldout_seed;/* per dataset instance */
+  uint64_t shared_seed; /* shared_design: the uniform sample pool of (dataset, instance,
+                           repetition); 0 = the algorithm draws its own design */
   char *id;             /* file-name-safe, unique: pure function of the definition */
 } sb_run_def;
 
@@ -55,6 +57,7 @@ typedef struct sb_config {
   sb_heldout_dist heldout_dist;
   int plot_exact;       /* plot Parseval R² instead of held-out */
   int save_spectra;     /* write each run's surrogate next to its result */
+  int shared_design;    /* uniform-design algorithms share one sample pool */
   sb_run_def *runs;     /* expanded runs, in a deterministic order */
   size_t n_runs;
 } sb_config;

@@ -78,7 +78,7 @@ json_t *sb_run_execute(const sb_run_def *rd, const sb_run_options *opt,
     goto finish;
   }
   sb_algo_ctx ctx = {d->n, rd->budget, params, rng, rd->seed, rd->design_seed,
-                     d->noise_sigma, opt->threads > 0 ? opt->threads : 1};
+                     d->noise_sigma, opt->threads > 0 ? opt->threads : 1, rd->shared_seed};
   double w0 = sb_wall_seconds(), c0 = sb_cpu_seconds();
   rc = sb_algo_execute(rd->algo, &ctx, oracle, &fit, &err);
   double wall = sb_wall_seconds() - w0, cpu = sb_cpu_seconds() - c0;

@@ -146,7 +146,7 @@ static sb_fit run_algo(const char *algo, const char *dspec, size_t budget, int *
   sb_error err = {0};
   assert_int_equal(sb_algo_parse(algo, &t, &p, &err), 0);
   gsl_rng *r = sb_rng_alloc(1234);
-  sb_algo_ctx ctx = {d->n, budget, p, r, 1234, 1234, 0, 1};
+  sb_algo_ctx ctx = {d->n, budget, p, r, 1234, 1234, 0, 1, 0};
   sb_oracle *o = sb_oracle_alloc(d->n, d->eval, d->ctx, budget);
   sb_fit fit;
   *status = sb_algo_execute(t, &ctx, o, &fit, &err);
