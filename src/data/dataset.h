@@ -29,6 +29,9 @@ typedef struct sb_dataset {
   double noise_sigma;  /* std of additive noise on each answer (0 if none) */
   char **feature_names;/* n names or NULL (owned) */
   char *value_meaning; /* what f(x) is ("logit", ...) or NULL (owned) */
+  /* Live models: masks sent to the model (or its pool server) so far, i.e. not
+   * answered from the recording; NULL for other families. */
+  size_t (*live_asked)(const void *ctx);
 } sb_dataset;
 
 typedef struct sb_dataset_family {

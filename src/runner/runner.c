@@ -21,6 +21,7 @@
 #include "core/seed.h"
 #include "core/timer.h"
 #include "data/dataset.h"
+#include "data/live.h"
 #include "metrics/metrics.h"
 
 static json_t *jnum(double v) { return isfinite(v) ? json_real(v) : json_null(); }
@@ -97,10 +98,17 @@ json_t *sb_run_execute(const sb_run_def *rd, const sb_run_options *opt,
   json_object_set_new(j, "basis", json_string(sb_basis_name(fit.surrogate->basis)));
   /* metrics */
   double r2h = NAN, r2e = NAN;
+  size_t heldout_asked = 0;
   if (opt->heldout) {
-    if ((rc = sb_heldout_make(d, opt->heldout, opt->heldout_dist, rd->heldout_seed, &h, &err)))
-      goto finish;
+    size_t before = d->live_asked ? d->live_asked(d->ctx) : 0;
+    rc = sb_heldout_make(d, opt->heldout, opt->heldout_dist, rd->heldout_seed, &h, &err);
+    heldout_asked = d->live_asked ? d->live_asked(d->ctx) - before : 0;
+    if (rc) goto finish;
     if ((rc = sb_r2_heldout(h, fit.surrogate, &r2h, &err))) goto finish;
+  }
+  if (d->live_asked) { /* what the model was asked (the rest came from the recording) */
+    json_object_set_new(j, "live_asked", json_integer((json_int_t)d->live_asked(d->ctx)));
+    json_object_set_new(j, "live_asked_heldout", json_integer((json_int_t)heldout_asked));
   }
   json_object_set_new(j, "heldout_count", json_integer((json_int_t)opt->heldout));
   json_object_set_new(j, "heldout_dist", json_string(sb_heldout_dist_name(opt->heldout_dist)));
@@ -236,6 +244,22 @@ int sb_runner_run(const sb_config *c, const sb_runner_opts *o, sb_error *err) {
     results[i] = load_result(path, &c->runs[i]);
     if (results[i]) done++, skipped_done++;
   }
+  /* Live models: one pool server per model for the whole sweep (data/live.h),
+   * started before any worker is forked so every worker can reach it. */
+  sb_live_pools *live = NULL;
+  {
+    const char **specs = calloc(c->n_runs ? c->n_runs : 1, sizeof *specs);
+    if (!specs) rc = sb_error_set(err, SB_ENOMEM, "out of memory");
+    for (size_t i = 0; specs && i < c->n_runs; i++)
+      specs[i] = results[i] ? NULL : c->runs[i].dataset_spec;
+    if (!rc) rc = sb_live_pools_start(specs, c->n_runs, &live, err);
+    free(specs);
+    if (rc) {
+      for (size_t i = 0; i < c->n_runs; i++) json_decref(results[i]);
+      free(results), free(pids), free(slot_run);
+      return rc;
+    }
+  }
   struct sigaction sa, old_int;
   memset(&sa, 0, sizeof sa);
   sa.sa_handler = on_sigint;
@@ -253,12 +277,6 @@ int sb_runner_run(const sb_config *c, const sb_runner_opts *o, sb_error *err) {
     while (!interrupted && running < (size_t)jobs && next < c->n_runs) {
       size_t i = next++;
       if (results[i]) continue;
-      /* live-model datasets are never run concurrently (one process, one trace) */
-      int exclusive = !strcmp(c->runs[i].family, "command");
-      if (exclusive && running > 0) {
-        next--;
-        break;
-      }
       int slot = 0;
       while (pids[slot]) slot++;
       pid_t pid = fork();
@@ -271,7 +289,6 @@ int sb_runner_run(const sb_config *c, const sb_runner_opts *o, sb_error *err) {
       pids[slot] = pid;
       slot_run[slot] = i;
       running++;
-      if (exclusive) break;
     }
     if (running == 0) break;
     int status;
@@ -324,6 +341,7 @@ int sb_runner_run(const sb_config *c, const sb_runner_opts *o, sb_error *err) {
     progress(done, c->n_runs, t0, tty);
   }
   sigaction(SIGINT, &old_int, NULL);
+  json_decref(sb_live_pools_stop(live, !o->quiet));
   int was_interrupted = interrupted == 1;
   if (rc == SB_OK) rc = sb_report_write(c, outdir, results, !o->quiet, err);
   for (size_t i = 0; i < c->n_runs; i++) json_decref(results[i]);

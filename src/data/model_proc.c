@@ -1,0 +1,525 @@
+/* Live model endpoints: fork/exec of `/bin/sh -c CMD` or a socket connection,
+ * the batch line protocol (model_proc.h) as a non-blocking state machine driven
+ * by poll(2), deadlines, and clean teardown.
+ *
+ * A batch is written while answers are read (one poll loop over the one socket),
+ * so a model that answers line by line cannot deadlock against a large batch.
+ * Before a batch, any output already waiting is an error ("printed more lines
+ * than masks"), so a model out of step is caught instead of shifting every later
+ * answer.  A fault kills the whole process group (the shell and the model) and
+ * reaps it, and the message says what happened: exit status or signal, the number
+ * of answers received, the offending line. */
+#include "data/model_proc.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <math.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/types.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "core/mask.h"
+#include "core/netaddr.h"
+
+#define LINE_MAX_LEN 4096
+
+extern char **environ;
+
+struct sb_model_proc {
+  pid_t pid;              /* child (process group leader), or -1 (reaped / a connection) */
+  int fd;                 /* our end of the socket, -1 once closed */
+  int connected;          /* 1: a connection to a server, 0: a child process */
+  size_t n, words;
+  double start_timeout, timeout;
+  int batches_done;       /* completed batches (0: the start-up allowance applies) */
+  int failed;             /* a fault killed the process / closed the connection */
+  int status;             /* wait status once reaped */
+  char label[600];        /* "model 'CMD'" / "model server 'ADDR'" (truncated) */
+  char line[LINE_MAX_LEN + 2];
+  size_t line_len;        /* partial line carried between reads */
+  /* the batch in flight */
+  int busy;
+  char *req;              /* request text */
+  size_t req_len, req_cap, sent;
+  double *out;
+  unsigned char *ok;
+  size_t count, got;      /* masks in the batch, lines answered */
+  double allowance, deadline;
+  int refused;            /* some masks answered with '!' */
+  char reason[512];       /* the first '!' reason */
+};
+
+double sb_model_proc_now(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+static sb_model_proc *proc_new(size_t n, double start_timeout, double timeout) {
+  sb_model_proc *p = calloc(1, sizeof *p);
+  if (!p) return NULL;
+  p->n = n;
+  p->words = sb_mask_words(n);
+  p->start_timeout = start_timeout;
+  p->timeout = timeout;
+  p->pid = -1;
+  p->fd = -1;
+  return p;
+}
+
+/* CMD with every "{worker}" replaced by the index (malloc'd). */
+static char *expand_worker(const char *cmd, int worker) {
+  char num[24];
+  snprintf(num, sizeof num, "%d", worker < 0 ? 0 : worker);
+  size_t hits = 0;
+  for (const char *s = strstr(cmd, "{worker}"); s; s = strstr(s + 8, "{worker}")) hits++;
+  char *out = malloc(strlen(cmd) + hits * strlen(num) + 1);
+  if (!out) return NULL;
+  char *o = out;
+  for (const char *s = cmd; *s;) {
+    if (!strncmp(s, "{worker}", 8)) {
+      o += sprintf(o, "%s", num);
+      s += 8;
+    } else {
+      *o++ = *s++;
+    }
+  }
+  *o = '\0';
+  return out;
+}
+
+/* The parent's environment plus SPEXBENCH_WORKER (built before fork: the child
+ * may only make async-signal-safe calls until exec). */
+static char **worker_env(int worker, char *slot, size_t slot_len) {
+  size_t k = 0;
+  while (environ && environ[k]) k++;
+  char **env = calloc(k + 2, sizeof *env);
+  if (!env) return NULL;
+  size_t m = 0;
+  for (size_t i = 0; i < k; i++)
+    if (strncmp(environ[i], "SPEXBENCH_WORKER=", 17)) env[m++] = environ[i];
+  if (worker >= 0) {
+    snprintf(slot, slot_len, "SPEXBENCH_WORKER=%d", worker);
+    env[m++] = slot;
+  }
+  env[m] = NULL;
+  return env;
+}
+
+sb_model_proc *sb_model_proc_start(const char *cmd, int worker, size_t n, double start_timeout,
+                                   double timeout, sb_error *err) {
+  if (!cmd || !*cmd) {
+    sb_error_set(err, SB_EINVAL, "model command is empty");
+    return NULL;
+  }
+  sb_model_proc *p = proc_new(n, start_timeout, timeout);
+  char *full = expand_worker(cmd, worker);
+  char slot[48];
+  char **env = worker_env(worker, slot, sizeof slot);
+  if (!p || !full || !env) {
+    free(p), free(full), free(env);
+    sb_error_set(err, SB_ENOMEM, "out of memory");
+    return NULL;
+  }
+  snprintf(p->label, sizeof p->label, "model '%.500s'", full);
+  int sv[2];
+  if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) != 0) {
+    sb_error_set(err, SB_EORACLE, "%s: socketpair failed: %s", p->label, strerror(errno));
+    free(p), free(full), free(env);
+    return NULL;
+  }
+  pid_t parent = getpid();
+  pid_t pid = fork();
+  if (pid < 0) {
+    sb_error_set(err, SB_EORACLE, "%s: fork failed: %s", p->label, strerror(errno));
+    close(sv[0]);
+    close(sv[1]);
+    free(p), free(full), free(env);
+    return NULL;
+  }
+  if (pid == 0) {
+    /* child: only async-signal-safe calls until exec */
+    setpgid(0, 0);
+    prctl(PR_SET_PDEATHSIG, SIGKILL); /* never outlive the harness */
+    if (getppid() != parent) _exit(127);
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = SIG_DFL;
+    sigaction(SIGPIPE, &sa, NULL);
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+    sigset_t none;
+    sigemptyset(&none);
+    sigprocmask(SIG_SETMASK, &none, NULL);
+    if (dup2(sv[1], 0) < 0 || dup2(sv[1], 1) < 0) _exit(127);
+    char *argv[] = {"sh", "-c", full, NULL};
+    execve("/bin/sh", argv, env);
+    _exit(127);
+  }
+  setpgid(pid, pid); /* also from the parent, to avoid the race */
+  close(sv[1]);
+  free(full);
+  free(env);
+  p->pid = pid;
+  p->fd = sv[0];
+  fcntl(p->fd, F_SETFL, fcntl(p->fd, F_GETFL) | O_NONBLOCK);
+  return p;
+}
+
+sb_model_proc *sb_model_proc_connect(const char *addr, size_t n, double start_timeout,
+                                     double timeout, sb_error *err) {
+  if (!addr || !*addr) {
+    sb_error_set(err, SB_EINVAL, "model server address is empty");
+    return NULL;
+  }
+  sb_model_proc *p = proc_new(n, start_timeout, timeout);
+  if (!p) {
+    sb_error_set(err, SB_ENOMEM, "out of memory");
+    return NULL;
+  }
+  p->connected = 1;
+  snprintf(p->label, sizeof p->label, "model server '%.500s'", addr);
+  double wait_s = timeout > 0 ? timeout + start_timeout : 0;
+  p->fd = sb_netaddr_connect(addr, p->label, wait_s, err);
+  if (p->fd < 0) {
+    free(p);
+    return NULL;
+  }
+  fcntl(p->fd, F_SETFL, fcntl(p->fd, F_GETFL) | O_NONBLOCK);
+  return p;
+}
+
+int sb_model_proc_alive(const sb_model_proc *p) {
+  return p && !p->failed && p->fd >= 0 && (p->connected || p->pid > 0);
+}
+int sb_model_proc_busy(const sb_model_proc *p) { return p && p->busy; }
+const char *sb_model_proc_label(const sb_model_proc *p) { return p ? p->label : "model"; }
+
+/* Reap the child, waiting at most `wait_s` seconds before SIGKILL to its group. */
+static void reap(sb_model_proc *p, double wait_s) {
+  if (p->pid <= 0) return;
+  double end = sb_model_proc_now() + wait_s;
+  for (;;) {
+    int st;
+    pid_t r = waitpid(p->pid, &st, WNOHANG);
+    if (r == p->pid) {
+      p->status = st;
+      break;
+    }
+    if (r < 0 && errno != EINTR) break;
+    if (sb_model_proc_now() >= end) {
+      kill(-p->pid, SIGKILL);
+      kill(p->pid, SIGKILL);
+      while (waitpid(p->pid, &st, 0) < 0 && errno == EINTR) {
+      }
+      p->status = st;
+      break;
+    }
+    struct timespec ts = {0, 5 * 1000 * 1000};
+    nanosleep(&ts, NULL);
+  }
+  kill(-p->pid, SIGKILL); /* any grandchildren left in the group */
+  p->pid = -1;
+}
+
+static void describe_status(int st, char *buf, size_t len) {
+  if (WIFEXITED(st)) snprintf(buf, len, "exited with status %d", WEXITSTATUS(st));
+  else if (WIFSIGNALED(st)) snprintf(buf, len, "was killed by signal %d", WTERMSIG(st));
+  else snprintf(buf, len, "ended");
+}
+
+static void end_batch(sb_model_proc *p) {
+  p->busy = 0;
+  p->out = NULL;
+  p->ok = NULL;
+}
+
+/* Drop the answers of the batch in flight (framing broke: which value is whose is
+ * unknown). */
+static void forget_answers(sb_model_proc *p) {
+  if (p->ok) memset(p->ok, 0, p->count);
+  p->got = 0;
+}
+
+/* Kill now (fault) and record a message. */
+static int fail(sb_model_proc *p, sb_error *err, const char *fmt, const char *detail) {
+  p->failed = 1;
+  if (p->fd >= 0) {
+    close(p->fd);
+    p->fd = -1;
+  }
+  if (p->pid > 0) kill(-p->pid, SIGKILL);
+  reap(p, 2.0);
+  char what[256];
+  snprintf(what, sizeof what, fmt, detail ? detail : "");
+  size_t got = p->got, count = p->count;
+  end_batch(p);
+  return sb_error_set(err, SB_EORACLE,
+                      "%s: %s (after %zu of %zu answers in this batch; answers received "
+                      "earlier are kept)",
+                      p->label, what, got, count);
+}
+
+/* The peer closed its end: reap the child and describe how it ended. */
+static int fail_dead(sb_model_proc *p, sb_error *err) {
+  if (p->fd >= 0) {
+    close(p->fd);
+    p->fd = -1;
+  }
+  reap(p, 2.0);
+  p->failed = 1;
+  size_t got = p->got, count = p->count;
+  end_batch(p);
+  if (p->connected)
+    return sb_error_set(err, SB_EORACLE,
+                        "%s: the server closed the connection (answered %zu of %zu masks in "
+                        "this batch; answers received earlier are kept)",
+                        p->label, got, count);
+  char st[96];
+  describe_status(p->status, st, sizeof st);
+  if (WIFEXITED(p->status) && WEXITSTATUS(p->status) == 127 && got == 0)
+    snprintf(st + strlen(st), sizeof st - strlen(st), " (command not found?)");
+  return sb_error_set(err, SB_EORACLE,
+                      "%s: process %s (answered %zu of %zu masks in this batch; answers "
+                      "received earlier are kept)",
+                      p->label, st, got, count);
+}
+
+/* Parse one answer line of `len` bytes; 1 = value, 0 = blank (the end of a batch),
+ * -1 = garbage (a NUL byte included), -2 = non-finite, 2 = a '!' refusal. */
+static int parse_value(char *s, size_t len, double *v) {
+  if (memchr(s, '\0', len)) return -1;
+  while (*s == ' ' || *s == '\t' || *s == '\r') s++;
+  size_t l = strlen(s);
+  while (l > 0 && (s[l - 1] == ' ' || s[l - 1] == '\t' || s[l - 1] == '\r')) s[--l] = '\0';
+  if (l == 0) return 0;
+  if (s[0] == '!') return 2;
+  char *end;
+  errno = 0;
+  double x = strtod(s, &end);
+  if (end == s || *end) return -1;
+  if (!isfinite(x)) return -2;
+  *v = x;
+  return 1;
+}
+
+static void printable(char *s) {
+  for (; *s; s++)
+    if (*s < 32 || *s > 126) *s = '?';
+}
+
+int sb_model_proc_send(sb_model_proc *p, const uint64_t *masks, size_t count, double *out,
+                       unsigned char *ok, sb_error *err) {
+  if (!sb_model_proc_alive(p))
+    return sb_error_set(err, SB_EORACLE, "%s: %s", sb_model_proc_label(p),
+                        p && p->connected ? "not connected" : "process is not running");
+  if (p->busy) return sb_error_set(err, SB_EINVAL, "%s: a batch is already in flight", p->label);
+  p->count = count;
+  p->got = 0;
+  p->out = out;
+  p->ok = ok;
+  p->refused = 0;
+  p->reason[0] = '\0';
+  if (ok) memset(ok, 0, count);
+  /* Output waiting before we asked anything: the model is out of step. */
+  {
+    char junk[256];
+    ssize_t k = recv(p->fd, junk, sizeof junk - 1, MSG_DONTWAIT);
+    if (k == 0) return fail_dead(p, err);
+    if (k > 0 || p->line_len > 0) {
+      if (k < 0) k = 0;
+      junk[k] = '\0';
+      for (ssize_t i = 0; i < k; i++)
+        if (junk[i] == '\n' || junk[i] < 32 || junk[i] > 126) junk[i] = ' ';
+      return fail(p, err, "printed output nobody asked for (more lines than masks?): '%s'", junk);
+    }
+  }
+  size_t line_bytes = p->n + 1, total = count * line_bytes + 1;
+  if (total > p->req_cap) {
+    char *b = realloc(p->req, total);
+    if (!b) return sb_error_set(err, SB_ENOMEM, "out of memory for a batch of %zu masks", count);
+    p->req = b;
+    p->req_cap = total;
+  }
+  for (size_t j = 0; j < count; j++) {
+    sb_mask_to_string(masks + j * p->words, p->n, p->req + j * line_bytes);
+    p->req[j * line_bytes + p->n] = '\n';
+  }
+  p->req[total - 1] = '\n'; /* the empty line ending the batch */
+  p->req_len = total;
+  p->sent = 0;
+  p->allowance = p->timeout + (p->batches_done == 0 ? p->start_timeout : 0.0);
+  p->deadline = p->timeout > 0 ? sb_model_proc_now() + p->allowance : INFINITY;
+  p->busy = 1;
+  return SB_OK;
+}
+
+void sb_model_proc_pollfd(const sb_model_proc *p, struct pollfd *pf) {
+  pf->fd = p && p->busy ? p->fd : -1;
+  pf->events = (short)(POLLIN | (p && p->busy && p->sent < p->req_len ? POLLOUT : 0));
+  pf->revents = 0;
+}
+
+double sb_model_proc_deadline(const sb_model_proc *p) {
+  return p && p->busy ? p->deadline : INFINITY;
+}
+
+/* Handle one complete answer line (NUL-terminated in p->line, `len` bytes).
+ * SB_MODEL_PENDING to continue, SB_OK at the batch's end, else a fault. */
+static int on_line(sb_model_proc *p, size_t len, const char *rest, size_t rest_len,
+                   sb_error *err) {
+  double v = 0;
+  int pv = parse_value(p->line, len, &v);
+  if (pv == 0) { /* the empty line ending the model's batch */
+    if (p->got < p->count) {
+      forget_answers(p);
+      return fail(p, err, "ended the batch early (too few lines)%s", NULL);
+    }
+    if (rest_len > 0) {
+      char d[64];
+      snprintf(d, sizeof d, "%.*s", (int)(rest_len > 40 ? 40 : rest_len), rest);
+      printable(d);
+      forget_answers(p); /* out of step: record none of this batch */
+      return fail(p, err, "printed output after the end of the batch: '%s'", d);
+    }
+    return SB_OK;
+  }
+  if (p->got >= p->count) {
+    char d[100];
+    snprintf(d, sizeof d, "%.80s", p->line);
+    printable(d);
+    forget_answers(p); /* an extra line may have shifted every value: record none */
+    return fail(p, err,
+                "printed more lines than masks (expected an empty line after the last value): "
+                "'%s'",
+                d);
+  }
+  if (pv == -1) {
+    char d[128];
+    snprintf(d, sizeof d, "%.100s", p->line);
+    printable(d);
+    return fail(p, err, "answer is not a number: '%s'", d);
+  }
+  if (pv == -2) return fail(p, err, "answer '%s' is not finite (NaN/Inf)", p->line);
+  if (pv == 2) {
+    if (!p->refused) {
+      const char *r = p->line;
+      while (*r == ' ' || *r == '\t' || *r == '!') r++;
+      snprintf(p->reason, sizeof p->reason, "%s", *r ? r : "refused without a reason");
+      printable(p->reason);
+    }
+    p->refused = 1;
+    p->got++;
+    return SB_MODEL_PENDING;
+  }
+  p->out[p->got] = v;
+  if (p->ok) p->ok[p->got] = 1;
+  p->got++;
+  return SB_MODEL_PENDING;
+}
+
+int sb_model_proc_step(sb_model_proc *p, short revents, sb_error *err) {
+  if (!p || !p->busy)
+    return sb_error_set(err, SB_EINVAL, "%s: no batch in flight", sb_model_proc_label(p));
+  if (revents & POLLOUT && p->sent < p->req_len) {
+    ssize_t k = send(p->fd, p->req + p->sent, p->req_len - p->sent, MSG_NOSIGNAL | MSG_DONTWAIT);
+    if (k > 0) p->sent += (size_t)k;
+    else if (k < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)
+      return fail_dead(p, err);
+  }
+  if (revents & (POLLIN | POLLHUP | POLLERR)) {
+    char rbuf[65536];
+    ssize_t k = recv(p->fd, rbuf, sizeof rbuf, MSG_DONTWAIT);
+    if (k < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)) goto check_time;
+    if (k <= 0) return fail_dead(p, err);
+    for (ssize_t i = 0; i < k; i++) {
+      char c = rbuf[i];
+      if (c != '\n') {
+        if (p->line_len >= LINE_MAX_LEN) {
+          p->line[p->line_len] = '\0';
+          char d[80];
+          snprintf(d, sizeof d, "%.60s", p->line);
+          printable(d);
+          p->line_len = 0;
+          return fail(p, err, "answer line longer than 4096 bytes: '%s...'", d);
+        }
+        p->line[p->line_len++] = c;
+        continue;
+      }
+      size_t len = p->line_len;
+      p->line[len] = '\0';
+      p->line_len = 0;
+      int r = on_line(p, len, rbuf + i + 1, (size_t)(k - i - 1), err);
+      if (r == SB_MODEL_PENDING) continue;
+      if (r != SB_OK) return r;
+      /* the batch ended */
+      p->batches_done++;
+      int refused = p->refused;
+      end_batch(p);
+      if (refused)
+        return sb_error_set(err, SB_EORACLE, "%s", p->reason);
+      return SB_OK;
+    }
+  }
+check_time:
+  if (sb_model_proc_now() >= p->deadline) {
+    char d[64];
+    snprintf(d, sizeof d, "%g s", p->allowance);
+    if (p->got == p->count)
+      return fail(p, err,
+                  "gave every value but no empty line ending the batch within %s (timeout); "
+                  "process killed",
+                  d);
+    return fail(p, err, "no complete answer within %s (timeout); process killed", d);
+  }
+  return SB_MODEL_PENDING;
+}
+
+int sb_model_proc_eval(sb_model_proc *p, const uint64_t *masks, size_t count, double *out,
+                       size_t *answered, sb_error *err) {
+  if (answered) *answered = 0;
+  if (count == 0 && sb_model_proc_alive(p)) return SB_OK;
+  unsigned char *ok = calloc(count ? count : 1, 1);
+  if (!ok) return sb_error_set(err, SB_ENOMEM, "out of memory");
+  int rc = sb_model_proc_send(p, masks, count, out, ok, err);
+  while (rc == SB_OK) {
+    struct pollfd pf;
+    sb_model_proc_pollfd(p, &pf);
+    double left = sb_model_proc_deadline(p) - sb_model_proc_now();
+    int ms = isinf(left) ? -1 : left <= 0 ? 0 : (int)(left * 1000) + 1;
+    int pr = poll(&pf, 1, ms);
+    if (pr < 0 && errno != EINTR) {
+      rc = fail(p, err, "poll failed: %s", strerror(errno));
+      break;
+    }
+    rc = sb_model_proc_step(p, pr > 0 ? pf.revents : 0, err);
+    if (rc != SB_MODEL_PENDING) break;
+    rc = SB_OK;
+  }
+  if (answered) {
+    size_t a = 0;
+    while (a < count && ok[a]) a++;
+    *answered = a;
+  }
+  free(ok);
+  return rc;
+}
+
+void sb_model_proc_free(sb_model_proc *p) {
+  if (!p) return;
+  if (p->fd >= 0) {
+    shutdown(p->fd, SHUT_WR); /* EOF on the model's stdin: please exit */
+    close(p->fd);
+    p->fd = -1;
+  }
+  reap(p, 1.0);
+  free(p->req);
+  free(p);
+}
