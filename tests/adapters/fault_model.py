@@ -15,6 +15,8 @@ Options (K counts answers given by this process, across batches):
   --sleep S          sleep S seconds before answering each batch (a slow model)
   --slow-worker W    apply --sleep only in the process with SPEXBENCH_WORKER=W
   --starts FILE      append "PID WORKER" to FILE at start (WORKER: $SPEXBENCH_WORKER or -)
+  --fault-worker W   inject the --*-after / --die-at-start fault only in the process
+                     with SPEXBENCH_WORKER=W
   --once FILE        inject the --*-after / --die-at-start fault only if FILE does not
                      exist yet, creating it when the fault fires (a fault that happens once
                      per test, not once per process)
@@ -38,6 +40,7 @@ def main():
     ap.add_argument("--slow-worker")
     ap.add_argument("--starts")
     ap.add_argument("--once")
+    ap.add_argument("--fault-worker")
     a = ap.parse_args()
     worker = os.environ.get("SPEXBENCH_WORKER", "-")
     if a.starts:
@@ -48,6 +51,8 @@ def main():
 
     def fire():
         """True if a fault should happen now (always, or the first time with --once)."""
+        if a.fault_worker is not None and a.fault_worker != worker:
+            return False
         if not a.once:
             return True
         try:
