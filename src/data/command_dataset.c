@@ -275,6 +275,7 @@ static int ensure_pool(command_ctx *c, sb_error *err) {
     o.endpoints = conns;
     o.start_timeout = 0;
     o.timeout = 0;
+    o.depth = 1;
   }
   c->pool = sb_model_pool_new(&o, err);
   return c->pool ? SB_OK : (err ? err->code : SB_ENOMEM);
@@ -399,6 +400,7 @@ static void pool_opts(const sb_params *p, sb_model_pool_opts *o) {
   o->start_timeout = sb_params_double(p, "start_timeout");
   o->timeout = sb_params_double(p, "timeout");
   o->ordered = 1;
+  o->depth = o->cmd ? 2 : 1; /* a server gets more connections instead */
 }
 
 int sb_command_model_key(const char *spec, char *key, size_t keylen, sb_live_server_opts *o) {

@@ -85,7 +85,7 @@ static int grow(void **buf, size_t *cap, size_t need, size_t elem) {
 /* The pool and the table, once n is known. */
 static int server_init(server *s, size_t n, sb_error *err) {
   sb_model_pool_opts po = {s->o.cmd, NULL, n, s->o.workers, s->o.batch, s->o.start_timeout,
-                           s->o.timeout, 0};
+                           s->o.timeout, 0, 2};
   s->pool = sb_model_pool_new(&po, err);
   s->index = sb_trace_alloc(n);
   s->scratch = calloc(sb_mask_words(n), sizeof *s->scratch);

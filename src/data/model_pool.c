@@ -33,14 +33,16 @@ typedef struct job {
 
 typedef struct endpoint {
   sb_model_proc *proc;
-  job *job;                 /* in flight, or NULL */
-  double t_send;            /* when the current request was sent */
+  job *jobs[SB_MODEL_MAX_DEPTH]; /* in flight, oldest first */
+  int njobs;
+  double busy_since;        /* when njobs last went from 0 to 1 */
   double first_start;       /* 0 = never started */
   sb_model_endpoint_stats st;
 } endpoint;
 
 struct sb_model_pool {
   sb_model_pool_opts o;
+  int depth;                /* batches in flight per endpoint */
   char *cmd, *connect;
   size_t words;
   endpoint *ep;
@@ -70,6 +72,7 @@ sb_model_pool *sb_model_pool_new(const sb_model_pool_opts *o, sb_error *err) {
   sb_model_pool *p = calloc(1, sizeof *p);
   if (!p) goto nomem;
   p->o = *o;
+  p->depth = o->depth < 1 ? 1 : o->depth > SB_MODEL_MAX_DEPTH ? SB_MODEL_MAX_DEPTH : o->depth;
   p->words = sb_mask_words(o->n);
   p->ep = calloc(o->endpoints, sizeof *p->ep);
   if (o->cmd && *o->cmd) p->cmd = strdup(o->cmd);
@@ -88,7 +91,7 @@ void sb_model_pool_free(sb_model_pool *p) {
   if (!p) return;
   for (size_t i = 0; p->ep && i < p->o.endpoints; i++) {
     sb_model_proc_free(p->ep[i].proc);
-    job_free(p->ep[i].job);
+    for (int k = 0; k < p->ep[i].njobs; k++) job_free(p->ep[i].jobs[k]);
   }
   while (p->settled) {
     job *j = p->settled;
@@ -181,11 +184,14 @@ static void merge_retry(job *j) {
     }
 }
 
-static void account_busy(endpoint *e) {
-  e->st.busy_s += sb_model_proc_now() - e->t_send;
+/* j leaves endpoint e's list (it is e->jobs[0] or the only one). */
+static void ep_pop(endpoint *e) {
+  for (int k = 1; k < e->njobs; k++) e->jobs[k - 1] = e->jobs[k];
+  e->njobs--;
+  if (e->njobs == 0) e->st.busy_s += sb_model_proc_now() - e->busy_since;
 }
 
-/* Final failure of j on endpoint i with message `why`. */
+/* Final failure of j with message `why`. */
 static void give_up(sb_model_pool *p, job *j, const char *why) {
   char last[sizeof j->msg];
   snprintf(last, sizeof last, "%s", why);
@@ -194,23 +200,26 @@ static void give_up(sb_model_pool *p, job *j, const char *why) {
              j->first, p->cmd ? "process" : "connection", last);
   else
     snprintf(j->msg, sizeof j->msg, "%s", last);
-  p->ep[j->endpoint].job = NULL;
   settle(p, j, SB_EORACLE);
 }
 
-/* Send j's next request on endpoint i (restarting it if needed); after a fault
- * the unanswered masks are retried once on a fresh endpoint. */
+/* A fault ended j's request: remember the message. */
+static void note_fault(job *j, const char *msg) {
+  if (j->attempts == 1) snprintf(j->first, sizeof j->first, "%s", msg);
+  snprintf(j->msg, sizeof j->msg, "%s", msg);
+}
+
+/* Send j's next request on endpoint i (starting it if it is not running); after
+ * a fault, j's unanswered masks are retried once on a fresh endpoint. */
 static void attempt(sb_model_pool *p, size_t i, job *j) {
   endpoint *e = &p->ep[i];
   j->endpoint = i;
-  e->job = j;
   for (;;) {
     sb_error e2 = {0};
     if (j->attempts >= 2) {
       give_up(p, j, j->msg[0] ? j->msg : "failed");
       return;
     }
-    int rc = SB_OK;
     if (j->attempts > 0 && build_retry(p, j)) {
       give_up(p, j, "out of memory for a retry");
       return;
@@ -220,7 +229,8 @@ static void attempt(sb_model_pool *p, size_t i, job *j) {
       return;
     }
     j->attempts++;
-    if (!sb_model_proc_alive(e->proc)) rc = ep_start(p, i, &e2);
+    int rc = SB_OK;
+    if (!sb_model_proc_alive(e->proc)) rc = ep_start(p, i, &e2); /* e->njobs is 0 here */
     if (rc == SB_OK) {
       int first = j->sub_masks == NULL;
       rc = sb_model_proc_send(e->proc, first ? j->masks : j->sub_masks,
@@ -228,48 +238,66 @@ static void attempt(sb_model_pool *p, size_t i, job *j) {
                               first ? j->ok : j->sub_ok, &e2);
     }
     if (rc == SB_OK) {
-      e->t_send = sb_model_proc_now();
+      if (e->njobs == 0) e->busy_since = sb_model_proc_now();
+      e->jobs[e->njobs++] = j;
       e->st.batches++;
       e->st.masks += j->sub_masks ? j->sub_count : j->count;
       return;
     }
     e->st.faults++;
-    if (j->attempts == 1) snprintf(j->first, sizeof j->first, "%s", e2.msg);
-    snprintf(j->msg, sizeof j->msg, "%s", e2.msg);
+    note_fault(j, e2.msg);
   }
 }
 
-/* Give queued masks to idle endpoints. */
+/* Masks endpoint i holds in flight. */
+static size_t ep_masks(const endpoint *e) {
+  size_t m = 0;
+  for (int k = 0; k < e->njobs; k++)
+    m += e->jobs[k]->sub_masks ? e->jobs[k]->sub_count : e->jobs[k]->count;
+  return m;
+}
+
+/* Give queued masks to endpoints with room: first one batch each, then more.
+ * Near the end of the queue each endpoint takes only what evens out the work
+ * left (queued + in flight) over the K endpoints, so they finish together
+ * instead of one answering the last batches alone while the others idle. */
 static void dispatch(sb_model_pool *p) {
-  for (size_t i = 0; i < p->o.endpoints && p->qcount > 0; i++) {
-    if (p->ep[i].job) continue;
-    size_t k = p->qcount < p->o.batch ? p->qcount : p->o.batch;
-    job *j = calloc(1, sizeof *j);
-    if (j) {
-      j->masks = malloc(k * p->words * sizeof *j->masks);
-      j->values = calloc(k, sizeof *j->values);
-      j->ok = calloc(k, 1);
+  for (int level = 1; level <= p->depth; level++)
+    for (size_t i = 0; i < p->o.endpoints && p->qcount > 0; i++) {
+      if (p->ep[i].njobs >= level) continue;
+      size_t left = p->qcount;
+      for (size_t e = 0; e < p->o.endpoints; e++) left += ep_masks(&p->ep[e]);
+      size_t fair = (left + p->o.endpoints - 1) / p->o.endpoints, mine = ep_masks(&p->ep[i]);
+      if (mine >= fair && p->ep[i].njobs > 0) continue; /* it has its share already */
+      size_t k = mine < fair ? fair - mine : 1;
+      if (k > p->o.batch) k = p->o.batch;
+      if (k > p->qcount) k = p->qcount;
+      job *j = calloc(1, sizeof *j);
+      if (j) {
+        j->masks = malloc(k * p->words * sizeof *j->masks);
+        j->values = calloc(k, sizeof *j->values);
+        j->ok = calloc(k, 1);
+      }
+      if (!j || !j->masks || !j->values || !j->ok) {
+        job_free(j);
+        return; /* out of memory: leave the masks queued */
+      }
+      memcpy(j->masks, p->queue + p->qhead * p->words, k * p->words * sizeof *j->masks);
+      p->qhead += k;
+      p->qcount -= k;
+      if (p->qcount == 0) p->qhead = 0;
+      j->count = k;
+      j->seq = p->next_seq++;
+      p->inflight += k;
+      attempt(p, i, j);
     }
-    if (!j || !j->masks || !j->values || !j->ok) {
-      job_free(j);
-      return; /* out of memory: leave the masks queued */
-    }
-    memcpy(j->masks, p->queue + p->qhead * p->words, k * p->words * sizeof *j->masks);
-    p->qhead += k;
-    p->qcount -= k;
-    if (p->qcount == 0) p->qhead = 0;
-    j->count = k;
-    j->seq = p->next_seq++;
-    p->inflight += k;
-    attempt(p, i, j);
-  }
 }
 
 size_t sb_model_pool_pollfds(sb_model_pool *p, struct pollfd *pfd, size_t max) {
   dispatch(p);
   size_t k = p->o.endpoints < max ? p->o.endpoints : max;
   for (size_t i = 0; i < k; i++) {
-    if (p->ep[i].job) sb_model_proc_pollfd(p->ep[i].proc, &pfd[i]);
+    if (p->ep[i].njobs) sb_model_proc_pollfd(p->ep[i].proc, &pfd[i]);
     else pfd[i].fd = -1, pfd[i].events = 0, pfd[i].revents = 0;
   }
   return k;
@@ -284,7 +312,7 @@ int sb_model_pool_timeout_ms(const sb_model_pool *p) {
   if (deliverable(p)) return 0;
   double now = sb_model_proc_now(), first = INFINITY;
   for (size_t i = 0; i < p->o.endpoints; i++)
-    if (p->ep[i].job) {
+    if (p->ep[i].njobs) {
       double d = sb_model_proc_deadline(p->ep[i].proc);
       if (d < first) first = d;
     }
@@ -293,29 +321,40 @@ int sb_model_pool_timeout_ms(const sb_model_pool *p) {
   return left <= 0 ? 0 : (int)(left * 1000) + 1;
 }
 
-/* Step endpoint i; settle or retry its batch when the request ends. */
+/* Advance endpoint i: settle its batches as they end; after a fault, retry every
+ * batch it held. */
 static void step(sb_model_pool *p, size_t i, short revents) {
   endpoint *e = &p->ep[i];
-  job *j = e->job;
-  sb_error e2 = {0};
-  int rc = sb_model_proc_step(e->proc, revents, &e2);
-  if (rc == SB_MODEL_PENDING) return;
-  account_busy(e);
-  merge_retry(j);
-  if (rc == SB_OK) {
-    e->job = NULL;
-    settle(p, j, SB_OK);
+  while (e->njobs > 0) {
+    sb_error e2 = {0};
+    int rc = sb_model_proc_step(e->proc, revents, &e2);
+    revents = 0; /* further calls parse answers already received */
+    if (rc == SB_MODEL_PENDING) return;
+    if (rc == SB_OK || sb_model_proc_alive(e->proc)) { /* the oldest batch ended */
+      job *j = e->jobs[0];
+      ep_pop(e);
+      merge_retry(j);
+      if (rc == SB_OK) {
+        settle(p, j, SB_OK);
+      } else { /* a refusal: the server's final word */
+        j->attempts = 2;
+        give_up(p, j, e2.msg);
+      }
+      continue;
+    }
+    /* a fault: the process is gone with every batch it held */
+    job *lost[SB_MODEL_MAX_DEPTH];
+    int nlost = e->njobs;
+    for (int k = 0; k < nlost; k++) lost[k] = e->jobs[k];
+    while (e->njobs) ep_pop(e);
+    e->st.faults++;
+    for (int k = 0; k < nlost; k++) {
+      merge_retry(lost[k]);
+      note_fault(lost[k], e2.msg);
+    }
+    for (int k = 0; k < nlost; k++) attempt(p, i, lost[k]); /* retry once, or give up */
     return;
   }
-  if (sb_model_proc_alive(e->proc)) { /* a refusal: the server's final word */
-    j->attempts = 2;
-    give_up(p, j, e2.msg);
-    return;
-  }
-  e->st.faults++;
-  if (j->attempts == 1) snprintf(j->first, sizeof j->first, "%s", e2.msg);
-  snprintf(j->msg, sizeof j->msg, "%s", e2.msg);
-  attempt(p, i, j); /* retry once, or give up */
 }
 
 /* Hand settled batches to cb (in seq order if ordered). */
@@ -340,7 +379,7 @@ int sb_model_pool_handle(sb_model_pool *p, const struct pollfd *pfd, size_t npfd
   double now = sb_model_proc_now();
   for (size_t i = 0; i < p->o.endpoints; i++) {
     endpoint *e = &p->ep[i];
-    if (!e->job) continue;
+    if (!e->njobs) continue;
     short rev = i < npfd && pfd[i].fd >= 0 ? pfd[i].revents : 0;
     if (rev || now >= sb_model_proc_deadline(e->proc)) step(p, i, rev);
   }
@@ -384,6 +423,6 @@ void sb_model_pool_endpoint_stats(const sb_model_pool *p, size_t i, sb_model_end
   if (i >= p->o.endpoints) return;
   const endpoint *e = &p->ep[i];
   *s = e->st;
-  if (e->job) s->busy_s += sb_model_proc_now() - e->t_send;
+  if (e->njobs) s->busy_s += sb_model_proc_now() - e->busy_since;
   s->up_s = e->first_start > 0 ? sb_model_proc_now() - e->first_start : 0;
 }

@@ -1,14 +1,16 @@
 /* A pool of live model endpoints (data/model_proc.h) answering one queue of masks
  * in parallel.
  *
- * Masks are submitted to a FIFO queue; each idle endpoint takes the next `batch`
- * of them, so K endpoints work on K batches at once.  Endpoints are started
+ * Masks are submitted to a FIFO queue; each endpoint takes the next `batch` of
+ * them, so K endpoints work on K batches at once; with depth 2 each also holds the
+ * batch after (sent while it answers the current one, so it never waits for the
+ * harness between batches).  Endpoints are started
  * lazily (a pool that is never asked anything never starts a process) and
  * persist across submissions: an endpoint is restarted only after a fault.
  *
  * A batch whose endpoint fails (dies, hangs past the timeout, garbage) is retried
  * once — only its masks that got no answer — on a fresh endpoint (the failed one
- * restarted); if that fails too, the batch settles with the masks still missing
+ * restarted), and so is the batch queued behind it; if that fails too, the batch settles with the masks still missing
  * and both messages.  A refusal ('!' lines from a pool server that has already
  * retried) settles at once.  Only the batches a failing endpoint held are
  * affected; the others go on.
@@ -38,6 +40,8 @@ typedef struct sb_model_pool_opts {
   double start_timeout; /* extra seconds for an endpoint's first batch */
   double timeout;       /* seconds per batch (<= 0: none) */
   int ordered;          /* settle callbacks in dispatch order */
+  int depth;            /* batches in flight per endpoint, 1..SB_MODEL_MAX_DEPTH (0 = 1):
+                           2 keeps a process busy while the harness handles an answer */
 } sb_model_pool_opts;
 
 /* A settled batch, as the callback sees it (valid during the call only). */

@@ -42,17 +42,22 @@ struct sb_model_proc {
   int failed;             /* a fault killed the process / closed the connection */
   int status;             /* wait status once reaped */
   char label[600];        /* "model 'CMD'" / "model server 'ADDR'" (truncated) */
-  char line[LINE_MAX_LEN + 2];
-  size_t line_len;        /* partial line carried between reads */
-  /* the batch in flight */
-  int busy;
-  char *req;              /* request text */
+  char line[LINE_MAX_LEN + 2]; /* the answer line being parsed */
+  int eof;                /* the peer closed its end (buffered answers still count) */
+  /* batches in flight, oldest first: answers go to q[0] */
+  struct slot {
+    double *out;
+    unsigned char *ok;
+    size_t count, got;    /* masks in the batch, lines answered */
+    int piped;            /* sent while another batch was in flight */
+  } q[SB_MODEL_MAX_DEPTH];
+  int nq;
+  char *req;              /* request bytes; [sent, req_len) not yet written */
   size_t req_len, req_cap, sent;
-  double *out;
-  unsigned char *ok;
-  size_t count, got;      /* masks in the batch, lines answered */
-  double allowance, deadline;
-  int refused;            /* some masks answered with '!' */
+  char *in;               /* bytes received; [in_pos, in_len) not yet parsed */
+  size_t in_len, in_pos, in_cap;
+  double allowance, deadline; /* of q[0] */
+  int refused;            /* q[0] has masks answered with '!' */
   char reason[512];       /* the first '!' reason */
 };
 
@@ -199,7 +204,7 @@ sb_model_proc *sb_model_proc_connect(const char *addr, size_t n, double start_ti
 int sb_model_proc_alive(const sb_model_proc *p) {
   return p && !p->failed && p->fd >= 0 && (p->connected || p->pid > 0);
 }
-int sb_model_proc_busy(const sb_model_proc *p) { return p && p->busy; }
+int sb_model_proc_busy(const sb_model_proc *p) { return p ? p->nq : 0; }
 const char *sb_model_proc_label(const sb_model_proc *p) { return p ? p->label : "model"; }
 
 /* Reap the child, waiting at most `wait_s` seconds before SIGKILL to its group. */
@@ -235,17 +240,41 @@ static void describe_status(int st, char *buf, size_t len) {
   else snprintf(buf, len, "ended");
 }
 
-static void end_batch(sb_model_proc *p) {
-  p->busy = 0;
-  p->out = NULL;
-  p->ok = NULL;
+/* Start q[0]'s clock: its deadline counts from when its answer is due. */
+static void head_clock(sb_model_proc *p) {
+  p->allowance = p->timeout + (p->batches_done == 0 ? p->start_timeout : 0.0);
+  p->deadline = p->timeout > 0 ? sb_model_proc_now() + p->allowance : INFINITY;
+  p->refused = 0;
+  p->reason[0] = '\0';
 }
 
-/* Drop the answers of the batch in flight (framing broke: which value is whose is
- * unknown). */
+/* q[0] is settled: the next batch (if any) is answered from now on. */
+static void pop_head(sb_model_proc *p) {
+  for (int i = 1; i < p->nq; i++) p->q[i - 1] = p->q[i];
+  p->nq--;
+  if (p->nq > 0) head_clock(p);
+}
+
+/* Drop the answers of q[0] (framing broke: which value is whose is unknown). */
 static void forget_answers(sb_model_proc *p) {
-  if (p->ok) memset(p->ok, 0, p->count);
-  p->got = 0;
+  if (p->nq > 0 && p->q[0].ok) memset(p->q[0].ok, 0, p->q[0].count);
+  if (p->nq > 0) p->q[0].got = 0;
+}
+
+/* The end of every batch in flight after a fault: a pipelined batch keeps no
+ * answers (its alignment was never confirmed by its closing empty line). */
+static void drop_all(sb_model_proc *p) {
+  if (p->nq > 0 && p->q[0].piped) forget_answers(p);
+  p->nq = 0;
+  p->req_len = p->sent = 0;
+  p->in_len = p->in_pos = 0;
+}
+
+static void queued_note(const sb_model_proc *p, char *buf, size_t len) {
+  buf[0] = '\0';
+  if (p->nq > 1)
+    snprintf(buf, len, "; the %d batch%s queued behind it %s no answer", p->nq - 1,
+             p->nq > 2 ? "es" : "", p->nq > 2 ? "get" : "gets");
 }
 
 /* Kill now (fault) and record a message. */
@@ -257,14 +286,15 @@ static int fail(sb_model_proc *p, sb_error *err, const char *fmt, const char *de
   }
   if (p->pid > 0) kill(-p->pid, SIGKILL);
   reap(p, 2.0);
-  char what[256];
+  char what[256], queued[96];
   snprintf(what, sizeof what, fmt, detail ? detail : "");
-  size_t got = p->got, count = p->count;
-  end_batch(p);
+  queued_note(p, queued, sizeof queued);
+  size_t got = p->nq ? p->q[0].got : 0, count = p->nq ? p->q[0].count : 0;
+  drop_all(p);
   return sb_error_set(err, SB_EORACLE,
                       "%s: %s (after %zu of %zu answers in this batch; answers received "
-                      "earlier are kept)",
-                      p->label, what, got, count);
+                      "earlier are kept%s)",
+                      p->label, what, got, count, queued);
 }
 
 /* The peer closed its end: reap the child and describe how it ended. */
@@ -275,21 +305,23 @@ static int fail_dead(sb_model_proc *p, sb_error *err) {
   }
   reap(p, 2.0);
   p->failed = 1;
-  size_t got = p->got, count = p->count;
-  end_batch(p);
+  char queued[96];
+  queued_note(p, queued, sizeof queued);
+  size_t got = p->nq ? p->q[0].got : 0, count = p->nq ? p->q[0].count : 0;
+  drop_all(p);
   if (p->connected)
     return sb_error_set(err, SB_EORACLE,
                         "%s: the server closed the connection (answered %zu of %zu masks in "
-                        "this batch; answers received earlier are kept)",
-                        p->label, got, count);
+                        "this batch; answers received earlier are kept%s)",
+                        p->label, got, count, queued);
   char st[96];
   describe_status(p->status, st, sizeof st);
   if (WIFEXITED(p->status) && WEXITSTATUS(p->status) == 127 && got == 0)
     snprintf(st + strlen(st), sizeof st - strlen(st), " (command not found?)");
   return sb_error_set(err, SB_EORACLE,
                       "%s: process %s (answered %zu of %zu masks in this batch; answers "
-                      "received earlier are kept)",
-                      p->label, st, got, count);
+                      "received earlier are kept%s)",
+                      p->label, st, got, count, queued);
 }
 
 /* Parse one answer line of `len` bytes; 1 = value, 0 = blank (the end of a batch),
@@ -320,20 +352,13 @@ int sb_model_proc_send(sb_model_proc *p, const uint64_t *masks, size_t count, do
   if (!sb_model_proc_alive(p))
     return sb_error_set(err, SB_EORACLE, "%s: %s", sb_model_proc_label(p),
                         p && p->connected ? "not connected" : "process is not running");
-  if (p->busy) return sb_error_set(err, SB_EINVAL, "%s: a batch is already in flight", p->label);
-  p->count = count;
-  p->got = 0;
-  p->out = out;
-  p->ok = ok;
-  p->refused = 0;
-  p->reason[0] = '\0';
-  if (ok) memset(ok, 0, count);
-  /* Output waiting before we asked anything: the model is out of step. */
-  {
+  if (p->nq >= SB_MODEL_MAX_DEPTH)
+    return sb_error_set(err, SB_EINVAL, "%s: %d batches already in flight", p->label, p->nq);
+  if (p->nq == 0) { /* output waiting before we asked anything: the model is out of step */
     char junk[256];
     ssize_t k = recv(p->fd, junk, sizeof junk - 1, MSG_DONTWAIT);
     if (k == 0) return fail_dead(p, err);
-    if (k > 0 || p->line_len > 0) {
+    if (k > 0 || p->in_len > p->in_pos) {
       if (k < 0) k = 0;
       junk[k] = '\0';
       for (ssize_t i = 0; i < k; i++)
@@ -341,57 +366,61 @@ int sb_model_proc_send(sb_model_proc *p, const uint64_t *masks, size_t count, do
       return fail(p, err, "printed output nobody asked for (more lines than masks?): '%s'", junk);
     }
   }
+  if (p->sent == p->req_len) p->sent = p->req_len = 0;
   size_t line_bytes = p->n + 1, total = count * line_bytes + 1;
-  if (total > p->req_cap) {
-    char *b = realloc(p->req, total);
+  if (p->req_len + total > p->req_cap) {
+    char *b = realloc(p->req, p->req_len + total);
     if (!b) return sb_error_set(err, SB_ENOMEM, "out of memory for a batch of %zu masks", count);
     p->req = b;
-    p->req_cap = total;
+    p->req_cap = p->req_len + total;
   }
+  char *r = p->req + p->req_len;
   for (size_t j = 0; j < count; j++) {
-    sb_mask_to_string(masks + j * p->words, p->n, p->req + j * line_bytes);
-    p->req[j * line_bytes + p->n] = '\n';
+    sb_mask_to_string(masks + j * p->words, p->n, r + j * line_bytes);
+    r[j * line_bytes + p->n] = '\n';
   }
-  p->req[total - 1] = '\n'; /* the empty line ending the batch */
-  p->req_len = total;
-  p->sent = 0;
-  p->allowance = p->timeout + (p->batches_done == 0 ? p->start_timeout : 0.0);
-  p->deadline = p->timeout > 0 ? sb_model_proc_now() + p->allowance : INFINITY;
-  p->busy = 1;
+  r[total - 1] = '\n'; /* the empty line ending the batch */
+  p->req_len += total;
+  if (ok) memset(ok, 0, count);
+  struct slot sl = {out, ok, count, 0, p->nq > 0};
+  p->q[p->nq++] = sl;
+  if (p->nq == 1) head_clock(p);
   return SB_OK;
 }
 
 void sb_model_proc_pollfd(const sb_model_proc *p, struct pollfd *pf) {
-  pf->fd = p && p->busy ? p->fd : -1;
-  pf->events = (short)(POLLIN | (p && p->busy && p->sent < p->req_len ? POLLOUT : 0));
+  int busy = p && p->nq > 0;
+  pf->fd = busy ? p->fd : -1;
+  pf->events = (short)(POLLIN | (busy && p->sent < p->req_len ? POLLOUT : 0));
   pf->revents = 0;
 }
 
 double sb_model_proc_deadline(const sb_model_proc *p) {
-  return p && p->busy ? p->deadline : INFINITY;
+  return p && p->nq > 0 ? p->deadline : INFINITY;
 }
 
 /* Handle one complete answer line (NUL-terminated in p->line, `len` bytes).
- * SB_MODEL_PENDING to continue, SB_OK at the batch's end, else a fault. */
-static int on_line(sb_model_proc *p, size_t len, const char *rest, size_t rest_len,
-                   sb_error *err) {
+ * SB_MODEL_PENDING to continue, SB_OK at the end of q[0], else a fault. */
+static int on_line(sb_model_proc *p, size_t len, sb_error *err) {
+  struct slot *h = &p->q[0];
   double v = 0;
   int pv = parse_value(p->line, len, &v);
   if (pv == 0) { /* the empty line ending the model's batch */
-    if (p->got < p->count) {
+    if (h->got < h->count) {
       forget_answers(p);
       return fail(p, err, "ended the batch early (too few lines)%s", NULL);
     }
-    if (rest_len > 0) {
+    if (p->nq == 1 && p->in_pos < p->in_len) { /* nothing else was asked */
       char d[64];
-      snprintf(d, sizeof d, "%.*s", (int)(rest_len > 40 ? 40 : rest_len), rest);
+      size_t rest = p->in_len - p->in_pos;
+      snprintf(d, sizeof d, "%.*s", (int)(rest > 40 ? 40 : rest), p->in + p->in_pos);
       printable(d);
       forget_answers(p); /* out of step: record none of this batch */
       return fail(p, err, "printed output after the end of the batch: '%s'", d);
     }
     return SB_OK;
   }
-  if (p->got >= p->count) {
+  if (h->got >= h->count) {
     char d[100];
     snprintf(d, sizeof d, "%.80s", p->line);
     printable(d);
@@ -416,17 +445,37 @@ static int on_line(sb_model_proc *p, size_t len, const char *rest, size_t rest_l
       printable(p->reason);
     }
     p->refused = 1;
-    p->got++;
+    h->got++;
     return SB_MODEL_PENDING;
   }
-  p->out[p->got] = v;
-  if (p->ok) p->ok[p->got] = 1;
-  p->got++;
+  h->out[h->got] = v;
+  if (h->ok) h->ok[h->got] = 1;
+  h->got++;
   return SB_MODEL_PENDING;
 }
 
+/* Read what arrived into p->in; 0 = nothing new, 1 = data, -1 = closed/failed. */
+static int read_input(sb_model_proc *p) {
+  if (p->in_pos > 0) { /* keep the unparsed tail at the front */
+    memmove(p->in, p->in + p->in_pos, p->in_len - p->in_pos);
+    p->in_len -= p->in_pos;
+    p->in_pos = 0;
+  }
+  if (p->in_cap - p->in_len < 65536) {
+    char *b = realloc(p->in, p->in_len + 65536);
+    if (!b) return -1;
+    p->in = b;
+    p->in_cap = p->in_len + 65536;
+  }
+  ssize_t k = recv(p->fd, p->in + p->in_len, p->in_cap - p->in_len, MSG_DONTWAIT);
+  if (k < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)) return 0;
+  if (k <= 0) return -1;
+  p->in_len += (size_t)k;
+  return 1;
+}
+
 int sb_model_proc_step(sb_model_proc *p, short revents, sb_error *err) {
-  if (!p || !p->busy)
+  if (!p || p->nq == 0)
     return sb_error_set(err, SB_EINVAL, "%s: no batch in flight", sb_model_proc_label(p));
   if (revents & POLLOUT && p->sent < p->req_len) {
     ssize_t k = send(p->fd, p->req + p->sent, p->req_len - p->sent, MSG_NOSIGNAL | MSG_DONTWAIT);
@@ -434,45 +483,40 @@ int sb_model_proc_step(sb_model_proc *p, short revents, sb_error *err) {
     else if (k < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)
       return fail_dead(p, err);
   }
-  if (revents & (POLLIN | POLLHUP | POLLERR)) {
-    char rbuf[65536];
-    ssize_t k = recv(p->fd, rbuf, sizeof rbuf, MSG_DONTWAIT);
-    if (k < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)) goto check_time;
-    if (k <= 0) return fail_dead(p, err);
-    for (ssize_t i = 0; i < k; i++) {
-      char c = rbuf[i];
-      if (c != '\n') {
-        if (p->line_len >= LINE_MAX_LEN) {
-          p->line[p->line_len] = '\0';
-          char d[80];
-          snprintf(d, sizeof d, "%.60s", p->line);
-          printable(d);
-          p->line_len = 0;
-          return fail(p, err, "answer line longer than 4096 bytes: '%s...'", d);
-        }
-        p->line[p->line_len++] = c;
-        continue;
-      }
-      size_t len = p->line_len;
-      p->line[len] = '\0';
-      p->line_len = 0;
-      int r = on_line(p, len, rbuf + i + 1, (size_t)(k - i - 1), err);
-      if (r == SB_MODEL_PENDING) continue;
-      if (r != SB_OK) return r;
-      /* the batch ended */
-      p->batches_done++;
-      int refused = p->refused;
-      end_batch(p);
-      if (refused)
-        return sb_error_set(err, SB_EORACLE, "%s", p->reason);
-      return SB_OK;
+  if (revents & (POLLIN | POLLHUP | POLLERR) && !p->eof && read_input(p) < 0)
+    p->eof = 1; /* answers already received still count: parse them first */
+  while (p->in_pos < p->in_len) {
+    char *start = p->in + p->in_pos;
+    char *nl = memchr(start, '\n', p->in_len - p->in_pos);
+    size_t len = nl ? (size_t)(nl - start) : p->in_len - p->in_pos;
+    if (len > LINE_MAX_LEN) {
+      snprintf(p->line, sizeof p->line, "%.60s", start);
+      char d[80];
+      snprintf(d, sizeof d, "%s", p->line);
+      printable(d);
+      return fail(p, err, "answer line longer than 4096 bytes: '%s...'", d);
     }
+    if (!nl) break;
+    memcpy(p->line, start, len);
+    p->line[len] = '\0';
+    p->in_pos += len + 1;
+    int r = on_line(p, len, err);
+    if (r == SB_MODEL_PENDING) continue;
+    if (r != SB_OK) return r;
+    /* q[0] ended */
+    p->batches_done++;
+    int refused = p->refused;
+    char reason[sizeof p->reason];
+    snprintf(reason, sizeof reason, "%s", p->reason);
+    pop_head(p);
+    if (refused) return sb_error_set(err, SB_EORACLE, "%s", reason);
+    return SB_OK;
   }
-check_time:
+  if (p->eof) return fail_dead(p, err);
   if (sb_model_proc_now() >= p->deadline) {
     char d[64];
     snprintf(d, sizeof d, "%g s", p->allowance);
-    if (p->got == p->count)
+    if (p->q[0].got == p->q[0].count)
       return fail(p, err,
                   "gave every value but no empty line ending the batch within %s (timeout); "
                   "process killed",
@@ -485,6 +529,8 @@ check_time:
 int sb_model_proc_eval(sb_model_proc *p, const uint64_t *masks, size_t count, double *out,
                        size_t *answered, sb_error *err) {
   if (answered) *answered = 0;
+  if (p && p->nq > 0)
+    return sb_error_set(err, SB_EINVAL, "%s: batches already in flight", p->label);
   if (count == 0 && sb_model_proc_alive(p)) return SB_OK;
   unsigned char *ok = calloc(count ? count : 1, 1);
   if (!ok) return sb_error_set(err, SB_ENOMEM, "out of memory");
@@ -521,5 +567,6 @@ void sb_model_proc_free(sb_model_proc *p) {
   }
   reap(p, 1.0);
   free(p->req);
+  free(p->in);
   free(p);
 }

@@ -36,6 +36,9 @@ typedef struct sb_model_proc sb_model_proc;
 
 /* sb_model_proc_step's result while the batch is still in flight. */
 #define SB_MODEL_PENDING (-1)
+/* Batches an endpoint may have in flight: the next request waits in the model's
+ * input while it answers the current one, so it never idles between batches. */
+#define SB_MODEL_MAX_DEPTH 2
 
 /* Start CMD for masks of n features.  `worker` >= 0 replaces every "{worker}" in
  * CMD and sets SPEXBENCH_WORKER in the model's environment.  start_timeout (s) is
@@ -50,18 +53,24 @@ sb_model_proc *sb_model_proc_connect(const char *addr, size_t n, double start_ti
 
 /* Begin a batch: `count` masks (count*words words, copied into the request) whose
  * answers go to out[0..count) with ok[j] = 1 once out[j] is valid.  out and ok must
- * stay valid until the batch settles. */
+ * stay valid until the batch settles.  Up to SB_MODEL_MAX_DEPTH batches may be in
+ * flight; they settle in the order sent.  A batch sent while another was in
+ * flight (pipelined) keeps answers only if it ends with exact framing: its
+ * alignment cannot be checked before it starts, so after a fault it keeps none. */
 int sb_model_proc_send(sb_model_proc *p, const uint64_t *masks, size_t count, double *out,
                        unsigned char *ok, sb_error *err);
 /* The descriptor and events to poll for the batch in flight. */
 void sb_model_proc_pollfd(const sb_model_proc *p, struct pollfd *pf);
 /* Absolute deadline (sb_model_proc_now() clock) of the batch in flight, or INFINITY. */
 double sb_model_proc_deadline(const sb_model_proc *p);
-/* Advance the batch with the events poll returned (0 if none, e.g. at the
- * deadline).  SB_MODEL_PENDING while in flight; then SB_OK (every answer) or
- * SB_EORACLE with the message (a fault or a refusal, see above). */
+/* Advance with the events poll returned (0 if none, e.g. at the deadline, or to
+ * parse answers already received).  SB_MODEL_PENDING while the oldest batch is in
+ * flight; then SB_OK (it has every answer) or SB_EORACLE with the message (a
+ * refusal, or a fault — which ends every batch in flight).  After a batch
+ * settles, call again (revents 0) while batches remain in flight: the next one's
+ * answers may already be buffered. */
 int sb_model_proc_step(sb_model_proc *p, short revents, sb_error *err);
-/* 1 while a batch is in flight. */
+/* Batches in flight (0 when idle). */
 int sb_model_proc_busy(const sb_model_proc *p);
 
 /* One batch start to end.  On failure *answered (may be NULL) is the number of

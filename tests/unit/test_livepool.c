@@ -98,7 +98,7 @@ static int collect(void *ctx, const sb_model_batch *b, sb_error *err) {
 static sb_model_pool *new_pool(const char *args, size_t k, size_t batch, int ordered) {
   char cmd[2048];
   snprintf(cmd, sizeof cmd, "%s %s", model, args);
-  sb_model_pool_opts o = {cmd, NULL, 6, k, batch, 10, 10, ordered};
+  sb_model_pool_opts o = {cmd, NULL, 6, k, batch, 10, 10, ordered, 2};
   sb_error e = {0};
   sb_model_pool *p = sb_model_pool_new(&o, &e);
   if (!p) print_error("%s\n", e.msg);
