@@ -57,6 +57,52 @@ static int parse(const char *addr, const char *label, parsed *a, sb_error *err) 
   return SB_OK;
 }
 
+/* A TCP socket for a's host and port: connected (bounded by wait_s > 0), or with
+ * `passive` bound and listening; the first address that works.  -1 with err set. */
+static int tcp_socket(const parsed *a, int passive, double wait_s, const char *label,
+                      sb_error *err) {
+  struct addrinfo hints, *res = NULL;
+  memset(&hints, 0, sizeof hints);
+  hints.ai_family = AF_UNSPEC;
+  hints.ai_socktype = SOCK_STREAM;
+  hints.ai_flags = passive ? AI_PASSIVE : 0;
+  int g = getaddrinfo(a->host, a->port, &hints, &res);
+  if (g != 0) {
+    sb_error_set(err, passive ? SB_EINVAL : SB_EORACLE, "%s: cannot resolve '%s': %s", label,
+                 a->host, gai_strerror(g));
+    return -1;
+  }
+  int fd = -1, last = 0;
+  for (struct addrinfo *ai = res; ai; ai = ai->ai_next) {
+    fd = socket(ai->ai_family, ai->ai_socktype | SOCK_CLOEXEC, ai->ai_protocol);
+    if (fd < 0) {
+      last = errno;
+      continue;
+    }
+    int one = 1, ok;
+    if (passive) {
+      setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+      ok = bind(fd, ai->ai_addr, ai->ai_addrlen) == 0 && listen(fd, 64) == 0;
+    } else {
+      if (wait_s > 0) { /* Linux applies SO_SNDTIMEO to connect */
+        struct timeval tv = {(time_t)wait_s,
+                             (suseconds_t)((wait_s - (double)(time_t)wait_s) * 1e6)};
+        setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
+      }
+      ok = connect(fd, ai->ai_addr, ai->ai_addrlen) == 0;
+    }
+    if (ok) break;
+    last = errno;
+    close(fd);
+    fd = -1;
+  }
+  freeaddrinfo(res);
+  if (fd < 0)
+    sb_error_set(err, passive ? SB_EIO : SB_EORACLE, "%s: cannot %s: %s", label,
+                 passive ? "listen" : "connect", strerror(last));
+  return fd;
+}
+
 int sb_netaddr_connect(const char *addr, const char *label, double wait_s, sb_error *err) {
   parsed a;
   if (parse(addr, label, &a, err)) return -1;
@@ -69,36 +115,8 @@ int sb_netaddr_connect(const char *addr, const char *label, double wait_s, sb_er
     }
     return fd;
   }
-  struct addrinfo hints, *res = NULL;
-  memset(&hints, 0, sizeof hints);
-  hints.ai_family = AF_UNSPEC;
-  hints.ai_socktype = SOCK_STREAM;
-  int g = getaddrinfo(a.host, a.port, &hints, &res);
-  if (g != 0) {
-    sb_error_set(err, SB_EORACLE, "%s: cannot resolve '%s': %s", label, a.host, gai_strerror(g));
-    return -1;
-  }
-  int fd = -1, last = 0;
-  for (struct addrinfo *ai = res; ai; ai = ai->ai_next) {
-    fd = socket(ai->ai_family, ai->ai_socktype | SOCK_CLOEXEC, ai->ai_protocol);
-    if (fd < 0) {
-      last = errno;
-      continue;
-    }
-    if (wait_s > 0) { /* Linux applies SO_SNDTIMEO to connect */
-      struct timeval tv = {(time_t)wait_s, (suseconds_t)((wait_s - (double)(time_t)wait_s) * 1e6)};
-      setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
-    }
-    if (connect(fd, ai->ai_addr, ai->ai_addrlen) == 0) break;
-    last = errno;
-    close(fd);
-    fd = -1;
-  }
-  freeaddrinfo(res);
-  if (fd < 0) {
-    sb_error_set(err, SB_EORACLE, "%s: cannot connect: %s", label, strerror(last));
-    return -1;
-  }
+  int fd = tcp_socket(&a, 0, wait_s, label, err);
+  if (fd < 0) return -1;
   int one = 1;
   setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
   struct timeval zero = {0, 0};
@@ -131,35 +149,8 @@ int sb_netaddr_listen(const char *addr, char *bound, size_t bound_len, sb_error 
     if (bound) snprintf(bound, bound_len, "%s", addr);
     return fd;
   }
-  struct addrinfo hints, *res = NULL;
-  memset(&hints, 0, sizeof hints);
-  hints.ai_family = AF_UNSPEC;
-  hints.ai_socktype = SOCK_STREAM;
-  hints.ai_flags = AI_PASSIVE;
-  int g = getaddrinfo(a.host, a.port, &hints, &res);
-  if (g != 0) {
-    sb_error_set(err, SB_EINVAL, "%s: cannot resolve '%s': %s", label, a.host, gai_strerror(g));
-    return -1;
-  }
-  int fd = -1, last = 0;
-  for (struct addrinfo *ai = res; ai; ai = ai->ai_next) {
-    fd = socket(ai->ai_family, ai->ai_socktype | SOCK_CLOEXEC, ai->ai_protocol);
-    if (fd < 0) {
-      last = errno;
-      continue;
-    }
-    int one = 1;
-    setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
-    if (bind(fd, ai->ai_addr, ai->ai_addrlen) == 0 && listen(fd, 64) == 0) break;
-    last = errno;
-    close(fd);
-    fd = -1;
-  }
-  freeaddrinfo(res);
-  if (fd < 0) {
-    sb_error_set(err, SB_EIO, "%s: cannot listen: %s", label, strerror(last));
-    return -1;
-  }
+  int fd = tcp_socket(&a, 1, 0, label, err);
+  if (fd < 0) return -1;
   if (bound) {
     struct sockaddr_storage ss;
     socklen_t sl = sizeof ss;
