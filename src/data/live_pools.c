@@ -24,7 +24,8 @@
 
 typedef struct pool_entry {
   char key[4200];
-  sb_live_server_opts o;   /* o.cmd points into key */
+  sb_live_server_opts o;   /* o.cmd points into key (at cmd_at) */
+  size_t cmd_at;
   char addr[96];
   size_t connections;
   pid_t pid;
@@ -136,14 +137,14 @@ int sb_live_pools_start(const char *const *specs, size_t count, sb_live_pools **
       break;
     }
     lp->e = ne;
-    size_t at = (size_t)(pe.o.cmd - pe.key);
+    pe.cmd_at = (size_t)(pe.o.cmd - pe.key);
     lp->e[lp->n] = pe;
-    lp->e[lp->n].o.cmd = lp->e[lp->n].key + at;
     lp->e[lp->n].connections = 2 * pe.o.workers; /* the next request waits while one is answered */
     lp->e[lp->n].pid = -1;
     lp->e[lp->n].stats_fd = -1;
     lp->n++;
   }
+  for (size_t i = 0; i < lp->n; i++) lp->e[i].o.cmd = lp->e[i].key + lp->e[i].cmd_at; /* moved */
   for (size_t i = 0; i < lp->n && !rc; i++) rc = start_one(lp, i, err);
   if (rc || lp->n == 0) {
     registry = lp;

@@ -372,10 +372,12 @@ static void test_pools_registry(void **state) {
   snprintf(spec, sizeof spec, "command:cmd=%s --starts %s/reg-starts.log --log %s/reg.log,n=6,"
            "workers=2,batch=4", model, dir, dir);
   snprintf(trace_spec, sizeof trace_spec, "%s,trace=%s/reg.sbt.gz", spec, dir);
-  const char *specs[] = {"fourier:n=8,k=4,degree=2,seed=1", spec, trace_spec};
+  char other[2048]; /* a second model: its own server (several entries in the registry) */
+  snprintf(other, sizeof other, "command:cmd=%s --sleep 0,n=6", model);
+  const char *specs[] = {"fourier:n=8,k=4,degree=2,seed=1", spec, other, trace_spec};
   sb_live_pools *lp = NULL;
   sb_error e = {0};
-  int rc = sb_live_pools_start(specs, 3, &lp, &e);
+  int rc = sb_live_pools_start(specs, 4, &lp, &e);
   if (rc) print_error("%s\n", e.msg);
   assert_int_equal(rc, SB_OK);
   assert_non_null(lp);
@@ -419,8 +421,11 @@ static void test_pools_registry(void **state) {
   sb_dataset_free(d);
   sb_masks_free(m);
   json_t *all = sb_live_pools_stop(lp, 0);
-  assert_int_equal(json_array_size(all), 1);
+  assert_int_equal(json_array_size(all), 2);
   json_t *st = json_array_get(all, 0);
+  assert_non_null(strstr(json_string_value(json_object_get(st, "cmd")), "reg.log"));
+  assert_non_null(strstr(json_string_value(json_object_get(json_array_get(all, 1), "cmd")),
+                         "--sleep 0"));
   assert_int_equal(jint(st, "masks_answered_by_model"), 64); /* each mask once */
   assert_int_equal(jint(st, "masks_asked"), 84);
   assert_true(jint(st, "startups") >= 1 && jint(st, "startups") <= 2);
@@ -455,6 +460,7 @@ static void test_remote_tcp(void **state) {
   assert_int_equal(rc, SB_OK);
   for (size_t j = 0; j < 64; j++) assert_true(out[j] == truth(j));
   sb_dataset_free(d);
+  sb_masks_free(m);
   json_t *st = stop_server(sp);
   assert_int_equal(jint(st, "masks_answered_by_model"), 64);
   json_decref(st);
