@@ -164,7 +164,7 @@ static void test_pool_ordered(void **state) {
   (void)state;
   NEED_PYTHON();
   for (int ordered = 1; ordered >= 0; ordered--) {
-    sb_model_pool *p = new_pool("--slow-worker 0 --sleep 2", 2, 2, ordered);
+    sb_model_pool *p = new_pool("--slow-worker 0 --sleep 3", 2, 2, ordered);
     seen s = {0};
     run_pool(p, 0, 4, &s);
     assert_int_equal(s.nseq, 2);
