@@ -24,24 +24,13 @@
 
 static char dir[256];
 static char model[1024];
-static int have_python;
 
 static int setup(void **state) {
   (void)state;
   snprintf(dir, sizeof dir, "%s", sb_test_tmpdir());
-  const char *src = getenv("SB_SOURCE_DIR");
-  snprintf(model, sizeof model, "%s/tests/adapters/fault_model.py", src && *src ? src : SB_SOURCE_DIR);
-  have_python = system("python3 -c 'pass' >/dev/null 2>&1") == 0;
+  snprintf(model, sizeof model, "%s", sb_test_fault_model());
   return 0;
 }
-
-#define NEED_PYTHON()                                                       \
-  do {                                                                      \
-    if (!have_python) {                                                     \
-      print_message("SKIP: python3 not found; live-model test not run\n"); \
-      return;                                                               \
-    }                                                                       \
-  } while (0)
 
 static double truth(uint64_t x) { return (double)x / 8.0 - 1.0; }
 
@@ -81,21 +70,11 @@ static size_t trace_count(const char *name) {
   return c;
 }
 
-static size_t log_lines(const char *name) {
-  char p[512];
-  snprintf(p, sizeof p, "%s/%s", dir, name);
-  FILE *f = fopen(p, "r");
-  if (!f) return 0;
-  size_t k = 0;
-  int ch;
-  while ((ch = fgetc(f)) != EOF) k += ch == '\n';
-  fclose(f);
-  return k;
-}
+static size_t log_lines(const char *name) { return sb_test_lines(dir, name); }
 
 static void test_answers_and_resume(void **state) {
   (void)state;
-  NEED_PYTHON();
+  SB_TEST_NEED_PYTHON();
   char args[600];
   snprintf(args, sizeof args, "--log %s/calls.log", dir);
   sb_dataset *d = NULL;
@@ -173,7 +152,7 @@ static void fault_case(const char *args, const char *trace, size_t count, double
  * answers of both attempts are kept. */
 static void test_dies_mid_batch(void **state) {
   (void)state;
-  NEED_PYTHON();
+  SB_TEST_NEED_PYTHON();
   /* 8 masks in one batch: 3 answers, dies; the retry gets the other 5: 3, dies */
   fault_case("--die-after 3", "die.sbt.gz", 8, 10, "exited with status 3", 6);
 }
@@ -182,7 +161,7 @@ static void test_dies_mid_batch(void **state) {
  * evaluation succeeds; every mask was answered exactly once. */
 static void test_dies_once_retried(void **state) {
   (void)state;
-  NEED_PYTHON();
+  SB_TEST_NEED_PYTHON();
   char args[800];
   snprintf(args, sizeof args, "--die-after 5 --once %s/once.flag --log %s/once.log", dir, dir);
   sb_dataset *d = NULL;
@@ -202,13 +181,13 @@ static void test_dies_once_retried(void **state) {
 
 static void test_dies_at_start(void **state) {
   (void)state;
-  NEED_PYTHON();
+  SB_TEST_NEED_PYTHON();
   fault_case("--die-at-start", "start.sbt.gz", 8, 10, "exited with status 4", 0);
 }
 
 static void test_hangs(void **state) {
   (void)state;
-  NEED_PYTHON();
+  SB_TEST_NEED_PYTHON();
   /* 4 masks in one batch: 1 answer, then a hang (3 s start-up allowance — python
    * starts slowly on a loaded machine — + 0.5 s); the retry on a fresh process
    * gets 3: 1 answer, hangs again */
@@ -230,19 +209,19 @@ static void test_hangs(void **state) {
 
 static void test_garbage(void **state) {
   (void)state;
-  NEED_PYTHON();
+  SB_TEST_NEED_PYTHON();
   fault_case("--garbage-after 2", "garbage.sbt.gz", 6, 10, "not a number: 'oops'", 4);
 }
 
 static void test_nan(void **state) {
   (void)state;
-  NEED_PYTHON();
+  SB_TEST_NEED_PYTHON();
   fault_case("--nan-after 4", "nan.sbt.gz", 10, 10, "not finite", 8);
 }
 
 static void test_too_few_lines(void **state) {
   (void)state;
-  NEED_PYTHON();
+  SB_TEST_NEED_PYTHON();
   fault_case("--short", "short.sbt.gz", 6, 10, "too few lines", 0); /* framing broken: none kept */
 }
 
@@ -252,7 +231,7 @@ static void test_too_few_lines(void **state) {
  * behind it the next values would arrive first: "more lines than masks".) */
 static void test_no_batch_end(void **state) {
   (void)state;
-  NEED_PYTHON();
+  SB_TEST_NEED_PYTHON();
   sb_dataset *d = NULL;
   sb_error e = {0};
   assert_int_equal(open_model_st("--no-end-after 0", 5, "noend.sbt.gz", 3, 0.5, 3, &d, &e),
@@ -270,7 +249,7 @@ static void test_no_batch_end(void **state) {
 
 static void test_too_many_lines(void **state) {
   (void)state;
-  NEED_PYTHON();
+  SB_TEST_NEED_PYTHON();
   fault_case("--extra", "extra.sbt.gz", 6, 10, "more lines than masks", 0); /* none kept */
 }
 
@@ -296,7 +275,7 @@ static void test_not_found(void **state) {
  * the damaged file aside, and asks the model for the rest. */
 static void test_resume_damaged(void **state) {
   (void)state;
-  NEED_PYTHON();
+  SB_TEST_NEED_PYTHON();
   sb_dataset *d = NULL;
   sb_error e = {0};
   assert_int_equal(open_model("", 5, "cut.sbt.gz", 4, 10, &d, &e), SB_OK);
@@ -324,7 +303,7 @@ static void test_resume_damaged(void **state) {
 /* header=FILE gives a new recording its feature names and value meaning. */
 static void test_header_file(void **state) {
   (void)state;
-  NEED_PYTHON();
+  SB_TEST_NEED_PYTHON();
   char hp[512], spec[4096], tp[512];
   snprintf(hp, sizeof hp, "%s/hdr.json", dir);
   snprintf(tp, sizeof tp, "%s/hdr.sbt.gz", dir);
@@ -364,7 +343,7 @@ static void test_header_file(void **state) {
  * once, nothing lost.  A dataset merely open (not evaluating) blocks nobody. */
 static void test_concurrent_users(void **state) {
   (void)state;
-  NEED_PYTHON();
+  SB_TEST_NEED_PYTHON();
   char args[600];
   snprintf(args, sizeof args, "--log %s/conc.log", dir);
   sb_dataset *idle = NULL;

@@ -30,40 +30,18 @@
 
 static char dir[256];
 static char model[1024];
-static int have_python;
 
 static int setup(void **state) {
   (void)state;
   snprintf(dir, sizeof dir, "%s", sb_test_tmpdir());
-  const char *src = getenv("SB_SOURCE_DIR");
-  snprintf(model, sizeof model, "python3 %s/tests/adapters/fault_model.py",
-           src && *src ? src : SB_SOURCE_DIR);
-  have_python = system("python3 -c 'pass' >/dev/null 2>&1") == 0;
+  snprintf(model, sizeof model, "python3 %s", sb_test_fault_model());
   signal(SIGPIPE, SIG_IGN);
   return 0;
 }
 
-#define NEED_PYTHON()                                                       \
-  do {                                                                      \
-    if (!have_python) {                                                     \
-      print_message("SKIP: python3 not found; live-model test not run\n"); \
-      return;                                                               \
-    }                                                                       \
-  } while (0)
-
 static double truth(uint64_t x) { return (double)x / 8.0 - 1.0; }
 
-static size_t lines_of(const char *name) {
-  char p[512];
-  snprintf(p, sizeof p, "%s/%s", dir, name);
-  FILE *f = fopen(p, "r");
-  if (!f) return 0;
-  size_t k = 0;
-  int ch;
-  while ((ch = fgetc(f)) != EOF) k += ch == '\n';
-  fclose(f);
-  return k;
-}
+static size_t lines_of(const char *name) { return sb_test_lines(dir, name); }
 
 /* masks first..first+count-1 of n = 6 features */
 static uint64_t *mask_range(uint64_t first, size_t count) {
@@ -121,7 +99,7 @@ static void run_pool(sb_model_pool *p, uint64_t first, size_t count, seen *s) {
  * are started once and persist across submissions; batches come in order. */
 static void test_pool_parallel_persistent(void **state) {
   (void)state;
-  NEED_PYTHON();
+  SB_TEST_NEED_PYTHON();
   char args[1024];
   snprintf(args, sizeof args, "--starts %s/starts.log --log %s/w{worker}.log --sleep 0.05", dir,
            dir);
@@ -162,7 +140,7 @@ static void test_pool_parallel_persistent(void **state) {
  * delivery still hands batch 0 over first; unordered hands 1 over first. */
 static void test_pool_ordered(void **state) {
   (void)state;
-  NEED_PYTHON();
+  SB_TEST_NEED_PYTHON();
   for (int ordered = 1; ordered >= 0; ordered--) {
     sb_model_pool *p = new_pool("--slow-worker 0 --sleep 3", 2, 2, ordered);
     seen s = {0};
@@ -177,7 +155,7 @@ static void test_pool_ordered(void **state) {
 /* A process that dies once: the batch is retried on a fresh one and succeeds. */
 static void test_pool_retry_fresh(void **state) {
   (void)state;
-  NEED_PYTHON();
+  SB_TEST_NEED_PYTHON();
   char args[1024];
   snprintf(args, sizeof args, "--die-after 3 --once %s/pool-once.flag", dir);
   sb_model_pool *p = new_pool(args, 1, 8, 1);
@@ -197,7 +175,7 @@ static void test_pool_retry_fresh(void **state) {
  * endpoint 0's all succeed. */
 static void test_pool_fault_isolated(void **state) {
   (void)state;
-  NEED_PYTHON();
+  SB_TEST_NEED_PYTHON();
   sb_model_pool *p = new_pool("--fault-worker 1 --garbage-after 0 --sleep 0.05", 2, 4, 0);
   seen s = {0};
   run_pool(p, 0, 32, &s);
@@ -278,7 +256,7 @@ static size_t jint(const json_t *j, const char *key) {
  * once per distinct mask, one start-up per process. */
 static void test_server_shared(void **state) {
   (void)state;
-  NEED_PYTHON();
+  SB_TEST_NEED_PYTHON();
   char addr[512], logs[600];
   snprintf(addr, sizeof addr, "unix:%s/pool.sock", dir);
   sb_error e = {0};
@@ -330,7 +308,7 @@ static void test_server_shared(void **state) {
  * wrong mask length is refused line by line. */
 static void test_server_refusals(void **state) {
   (void)state;
-  NEED_PYTHON();
+  SB_TEST_NEED_PYTHON();
   char addr[512];
   snprintf(addr, sizeof addr, "%s/refuse.sock", dir);
   sb_error e = {0};
@@ -367,7 +345,7 @@ static void test_server_refusals(void **state) {
  * child, as a worker would — reach the server; the model starts once. */
 static void test_pools_registry(void **state) {
   (void)state;
-  NEED_PYTHON();
+  SB_TEST_NEED_PYTHON();
   char spec[2048], trace_spec[2200];
   snprintf(spec, sizeof spec, "command:cmd=%s --starts %s/reg-starts.log --log %s/reg.log,n=6,"
            "workers=2,batch=4", model, dir, dir);
@@ -437,7 +415,7 @@ static void test_pools_registry(void **state) {
 /* A remote model over TCP loopback, as `spexbench serve` offers it. */
 static void test_remote_tcp(void **state) {
   (void)state;
-  NEED_PYTHON();
+  SB_TEST_NEED_PYTHON();
   char bound[256];
   sb_error e = {0};
   int fd = sb_live_listen("tcp:127.0.0.1:0", bound, sizeof bound, &e);
