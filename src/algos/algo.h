@@ -53,7 +53,8 @@ void sb_fit_clear(sb_fit *fit);
 void sb_fit_info(sb_fit *fit, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 /* sb_algo_type.flags */
-#define SB_ALGO_SHARED_DESIGN 1u /* its design can come from the shared uniform pool */
+#define SB_ALGO_SHARED_DESIGN 2u /* its design can come from the shared uniform pool (1u is
+                                    SB_ALGO_EXACT on main) */
 
 typedef struct sb_algo_type {
   const char *name;            /* CLI / config name, e.g. "spex" */
