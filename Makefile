@@ -15,8 +15,10 @@ build: deps
 	@cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=Release $(CMAKE_FLAGS) >/dev/null
 	@cmake --build $(BUILD) -j $(JOBS)
 
+# The demo writes to out/quickstart/ (ignored by git): a fresh clone stays clean.
+# results/quickstart/ is the committed copy, regenerated only from a clean tree.
 demo: build
-	@$(BUILD)/spexbench run configs/quickstart.ini --jobs $(JOBS)
+	@$(BUILD)/spexbench run configs/quickstart.ini --out out/quickstart --jobs $(JOBS)
 
 test: build
 	@cd $(BUILD) && ctest --output-on-failure -j $(JOBS)

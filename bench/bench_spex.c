@@ -18,12 +18,6 @@
 #include "data/dataset.h"
 #include "metrics/metrics.h"
 
-static double phase(const sb_fit *f, const char *name) {
-  for (size_t i = 0; i < f->n_phases; i++)
-    if (!strcmp(f->phases[i].name, name)) return f->phases[i].seconds;
-  return 0;
-}
-
 static int run_case(const char *dspec, const char *aspec, int reps, int header) {
   sb_error err = {0};
   sb_dataset *d = NULL;
@@ -52,8 +46,8 @@ static int run_case(const char *dspec, const char *aspec, int reps, int header) 
       sb_dataset_free(d);
       return 1;
     }
-    double ph[5] = {phase(&fit, "design"), phase(&fit, "oracle"), phase(&fit, "transform+peel"),
-                    phase(&fit, "refit"), phase(&fit, "fit")};
+    double ph[5] = {sb_fit_phase_seconds(&fit, "design"), sb_fit_phase_seconds(&fit, "oracle"), sb_fit_phase_seconds(&fit, "transform+peel"),
+                    sb_fit_phase_seconds(&fit, "refit"), sb_fit_phase_seconds(&fit, "fit")};
     for (int i = 0; i < 5; i++)
       if (ph[i] < best[i]) best[i] = ph[i];
     asked = sb_oracle_asked(o);

@@ -8,10 +8,13 @@ PKGS=(build-essential cmake pkg-config git
       zlib1g-dev         # gzip traces, raw DEFLATE in .npz members
       libcmocka-dev      # unit tests
       libjansson-dev     # JSON: spectra, results, shapiq files
-      libinih-dev        # INI config files
       libxgboost-dev     # ProxySPEX's gradient-boosted trees (C API)
       gnuplot-nox        # PNG/SVG plots
-      python3)           # test adapters for live-model protocol
+      python3            # test adapters for live-model protocol
+      python3-numpy      # Python package (python/): masks as numpy arrays when present
+      python3-pytest     # Python package tests (CTest python_package)
+      python3-setuptools python3-wheel python3-pip python3-venv  # offline `pip install --no-build-isolation ./python`, tested in a venv
+      binutils)          # nm -D / objdump: the install test checks libspexbench.so's exports and SONAME
 # `make fuzz` (FUZZ=1): clang, its libFuzzer/sanitizer runtimes and its OpenMP.
 if [ "${FUZZ:-0}" = 1 ]; then PKGS+=(clang libclang-rt-14-dev libomp-dev); fi
 missing=()

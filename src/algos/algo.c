@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "core/timer.h"
+#include "linalg/regress.h"
 
 void sb_fit_phase_add(sb_fit *fit, const char *name, double seconds) {
   for (size_t i = 0; i < fit->n_phases; i++)
@@ -18,6 +19,21 @@ void sb_fit_phase_add(sb_fit *fit, const char *name, double seconds) {
   snprintf(fit->phases[fit->n_phases].name, sizeof fit->phases[0].name, "%s", name);
   fit->phases[fit->n_phases].seconds = seconds;
   fit->n_phases++;
+}
+
+double sb_fit_phase_seconds(const sb_fit *fit, const char *name) {
+  for (size_t i = 0; i < fit->n_phases; i++)
+    if (!strcmp(fit->phases[i].name, name)) return fit->phases[i].seconds;
+  return 0;
+}
+
+const char *sb_algo_family_name(sb_algo_family f) {
+  switch (f) {
+  case SB_ALGO_SPECTRAL: return "spectral";
+  case SB_ALGO_INDEX: return "interaction indices";
+  case SB_ALGO_MARGINAL: return "marginal";
+  default: return "other";
+  }
 }
 
 void sb_fit_clear(sb_fit *fit) {
@@ -65,10 +81,56 @@ int sb_algo_parse(const char *text, const sb_algo_type **type, sb_params **param
   return SB_OK;
 }
 
-int sb_algo_execute(const sb_algo_type *type, const sb_algo_ctx *ctx, sb_oracle *oracle,
+/* Bytes of masks a streamed design holds at once (one chunk): small enough that a
+ * chunk is still in cache when the oracle hashes and the dataset reads it. */
+#define SB_ALGO_CHUNK_BYTES ((size_t)1 << 20)
+
+/* A streamed design: the masks chunk by chunk through the oracle into *values
+ * (design_count answers, caller frees).  Records "design" and "oracle". */
+static int execute_streamed(const sb_algo_type *type, const sb_algo_ctx *ctx, void *state,
+                            sb_oracle *oracle, double **values, sb_fit *out, sb_error *err) {
+  const size_t total = type->design_count(state), words = sb_mask_words(ctx->n);
+  size_t chunk = SB_ALGO_CHUNK_BYTES / (words * sizeof(uint64_t));
+  if (chunk < 1) chunk = 1;
+  if (chunk > total) chunk = total;
+  double *v = malloc((total ? total : 1) * sizeof *v);
+  sb_masks *m = sb_masks_alloc(ctx->n, chunk);
+  int rc = v && m ? SB_OK : sb_error_set(err, SB_ENOMEM, "%s: out of memory", type->name);
+  double tdesign = 0, toracle = 0;
+  for (size_t first = 0; rc == SB_OK && first < total; first += m->count) {
+    m->count = total - first < chunk ? total - first : chunk;
+    double t0 = sb_wall_seconds();
+    rc = type->design_chunk(state, first, m, err);
+    double t1 = sb_wall_seconds();
+    if (rc == SB_OK) rc = sb_oracle_query(oracle, m, v + first, err);
+    tdesign += t1 - t0;
+    toracle += sb_wall_seconds() - t1;
+  }
+  sb_fit_phase_add(out, "design", tdesign);
+  sb_fit_phase_add(out, "oracle", toracle);
+  sb_masks_free(m);
+  if (rc != SB_OK) {
+    free(v);
+    return rc;
+  }
+  *values = v;
+  return SB_OK;
+}
+
+size_t sb_algo_budget(const sb_algo_type *type, size_t n, size_t budget) {
+  if ((type->flags & SB_ALGO_SAMPLED_DESIGN) || n >= 64) return budget;
+  uint64_t all = (uint64_t)1 << n;
+  return (uint64_t)budget > all ? (size_t)all : budget;
+}
+
+int sb_algo_execute(const sb_algo_type *type, const sb_algo_ctx *ctx_in, sb_oracle *oracle,
                     sb_fit *out, sb_error *err) {
   memset(out, 0, sizeof *out);
+  sb_algo_ctx capped = *ctx_in;
+  capped.budget = sb_algo_budget(type, ctx_in->n, ctx_in->budget);
+  const sb_algo_ctx *ctx = &capped;
   sb_oracle_set_caller(oracle, type->name);
+  sb_linalg_set_threads(ctx->threads); /* BLAS threads = the run's thread budget */
   int rc;
   if (type->check && (rc = type->check(ctx, err)) != SB_OK) return rc;
   if (type->run) {
@@ -77,6 +139,20 @@ int sb_algo_execute(const sb_algo_type *type, const sb_algo_ctx *ctx, sb_oracle 
     double ot = sb_oracle_seconds(oracle) - o0;
     sb_fit_phase_add(out, "oracle", ot);
     sb_fit_phase_add(out, "fit", sb_wall_seconds() - t0 - ot);
+  } else if (type->design_chunk && type->design_count) {
+    void *state = NULL;
+    double *values = NULL;
+    double t0 = sb_wall_seconds();
+    rc = type->design(ctx, NULL, &state, err);
+    sb_fit_phase_add(out, "design", sb_wall_seconds() - t0);
+    if (rc == SB_OK) rc = execute_streamed(type, ctx, state, oracle, &values, out, err);
+    if (rc == SB_OK) {
+      t0 = sb_wall_seconds();
+      rc = type->fit(ctx, state, NULL, values, out, err);
+      sb_fit_phase_add(out, "fit", sb_wall_seconds() - t0);
+    }
+    free(values);
+    if (type->state_free) type->state_free(state);
   } else {
     sb_masks *masks = NULL;
     void *state = NULL;

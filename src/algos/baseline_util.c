@@ -1,4 +1,4 @@
-/* Shared machinery of the §6 baselines (ALGORITHMS.md §6): the Shapley-kernel
+/* Shared machinery of the §6 baselines (../shared/design/ALGORITHMS.md §6): the Shapley-kernel
  * design used by KernelSHAP and Faith-Shapley (kernel size weights
  * (n−1)/(s(n−s)), paired sampling, whole levels enumerated when the budget
  * covers them, ∅ and [n] always queried), and the efficiency-constrained
@@ -13,92 +13,7 @@
 
 #include "linalg/regress.h"
 
-/* ==== distinct-mask set ==================================================== */
-
-sb_maskset *sb_maskset_alloc(const sb_masks *batch, size_t expected) {
-  sb_maskset *s = calloc(1, sizeof *s);
-  if (!s) return NULL;
-  s->batch = batch;
-  s->nslots = 16;
-  while (s->nslots < 2 * expected + 2) s->nslots *= 2;
-  s->slots = calloc(s->nslots, sizeof *s->slots);
-  if (!s->slots) {
-    free(s);
-    return NULL;
-  }
-  return s;
-}
-
-void sb_maskset_free(sb_maskset *s) {
-  if (!s) return;
-  free(s->slots);
-  free(s);
-}
-
-long sb_maskset_find(const sb_maskset *s, const uint64_t *m) {
-  size_t words = s->batch->words, mask = s->nslots - 1;
-  size_t h = (size_t)sb_mask_hash(m, words, 91) & mask;
-  while (s->slots[h]) {
-    if (sb_mask_equal(sb_masks_at(s->batch, s->slots[h] - 1), m, words))
-      return (long)(s->slots[h] - 1);
-    h = (h + 1) & mask;
-  }
-  return -1;
-}
-
-static int maskset_grow(sb_maskset *s) {
-  size_t ns = s->nslots * 2, *slots = calloc(ns, sizeof *slots);
-  if (!slots) return -1;
-  size_t words = s->batch->words;
-  for (size_t i = 0; i < s->nslots; i++) {
-    if (!s->slots[i]) continue;
-    size_t h = (size_t)sb_mask_hash(sb_masks_at(s->batch, s->slots[i] - 1), words, 91) & (ns - 1);
-    while (slots[h]) h = (h + 1) & (ns - 1);
-    slots[h] = s->slots[i];
-  }
-  free(s->slots);
-  s->slots = slots;
-  s->nslots = ns;
-  return 0;
-}
-
-long sb_maskset_insert(sb_maskset *s, size_t j) {
-  if (2 * (s->count + 1) > s->nslots && maskset_grow(s)) return -1;
-  const uint64_t *m = sb_masks_at(s->batch, j);
-  size_t words = s->batch->words, mask = s->nslots - 1;
-  size_t h = (size_t)sb_mask_hash(m, words, 91) & mask;
-  while (s->slots[h]) {
-    if (sb_mask_equal(sb_masks_at(s->batch, s->slots[h] - 1), m, words))
-      return (long)(s->slots[h] - 1);
-    h = (h + 1) & mask;
-  }
-  s->slots[h] = j + 1;
-  s->count++;
-  return (long)j;
-}
-
-/* ==== combinations ========================================================= */
-
-void sb_comb_first(size_t *c, size_t k) {
-  for (size_t i = 0; i < k; i++) c[i] = i;
-}
-
-int sb_comb_next(size_t *c, size_t k, size_t n) {
-  size_t i = k;
-  while (i > 0 && c[i - 1] == n - k + i - 1) i--;
-  if (i == 0) return 0;
-  c[i - 1]++;
-  for (size_t j = i; j < k; j++) c[j] = c[j - 1] + 1;
-  return 1;
-}
-
-double sb_choose(size_t n, size_t k) {
-  if (k > n) return 0;
-  if (k > n - k) k = n - k;
-  double c = 1;
-  for (size_t i = 1; i <= k; i++) c = c * (double)(n - k + i) / (double)i;
-  return c;
-}
+/* ==== permutations ======================================================== */
 
 void sb_random_permutation(size_t *perm, size_t n, const gsl_rng *r) {
   for (size_t i = 0; i < n; i++) perm[i] = i;
@@ -113,10 +28,10 @@ void sb_random_permutation(size_t *perm, size_t n, const gsl_rng *r) {
 /* ==== Shapley-kernel design ================================================ */
 
 /* Push mask (and register it); returns its index, or -1 if a duplicate, -2 on ENOMEM. */
-static long push_distinct(sb_masks *m, sb_maskset *set, const uint64_t *x) {
-  if (sb_maskset_find(set, x) >= 0) return -1;
+static long push_distinct(sb_masks *m, sb_maskmap *set, const uint64_t *x) {
+  if (sb_maskmap_find(set, m->bits, x) >= 0) return -1;
   if (sb_masks_push(m, x)) return -2;
-  if (sb_maskset_insert(set, m->count - 1) < 0) return -2;
+  if (sb_maskmap_add_row(set, m, m->count - 1) < 0) return -2;
   return (long)(m->count - 1);
 }
 
@@ -131,20 +46,21 @@ int sb_kernel_design(size_t n, size_t budget, const gsl_rng *r, sb_masks **out,
   double total = n <= 60 ? ldexp(1.0, (int)n) : INFINITY;
   if ((double)budget > total) budget = (size_t)total;
   sb_masks *m = sb_masks_alloc(n, 0);
-  sb_maskset *set = m ? sb_maskset_alloc(m, budget) : NULL;
+  sb_maskmap set;
+  int set_rc = sb_maskmap_init(&set, sb_mask_words(n), budget);
   double *w = calloc(budget + 1, sizeof *w);
   double *draws = calloc(budget + 1, sizeof *draws); /* draw counts of sampled masks */
   double *mass = calloc(n + 1, sizeof *mass);
   size_t *comb = calloc(n + 1, sizeof *comb);
   uint64_t *x = calloc(sb_mask_words(n), sizeof *x);
   int rc = SB_OK;
-  if (!m || !set || !w || !draws || !mass || !comb || !x || sb_masks_reserve(m, budget)) {
+  if (!m || set_rc || !w || !draws || !mass || !comb || !x || sb_masks_reserve(m, budget)) {
     rc = sb_error_set(err, SB_ENOMEM, "kernel design: out of memory (%zu masks)", budget);
     goto done;
   }
-  push_distinct(m, set, x); /* ∅ */
+  push_distinct(m, &set, x); /* ∅ */
   sb_mask_fill(x, n);
-  push_distinct(m, set, x); /* [n] */
+  push_distinct(m, &set, x); /* [n] */
   /* size mass ∝ (n−1)/(s(n−s)); per coalition divide by C(n,s) */
   double rem_mass = 0;
   for (size_t s = 1; s < n; s++) rem_mass += mass[s] = (double)(n - 1) / ((double)s * (double)(n - s));
@@ -167,7 +83,7 @@ int sb_kernel_design(size_t n, size_t budget, const gsl_rng *r, sb_masks **out,
       do {
         memset(x, 0, sb_mask_words(n) * sizeof *x);
         for (size_t i = 0; i < s; i++) sb_mask_set(x, comb[i]);
-        long j = push_distinct(m, set, x);
+        long j = push_distinct(m, &set, x);
         if (j == -2) {
           rc = sb_error_set(err, SB_ENOMEM, "kernel design: out of memory");
           goto done;
@@ -204,13 +120,13 @@ int sb_kernel_design(size_t n, size_t budget, const gsl_rng *r, sb_masks **out,
       for (int side = 0; side < 2 && m->count < budget; side++) {
         if (side) sb_mask_complement(x, n);
         ndraws += 1;
-        long j = sb_maskset_find(set, x);
+        long j = sb_maskmap_find(&set, m->bits, x);
         if (j >= 0) {
           draws[j] += 1;
           fails++;
           continue;
         }
-        j = push_distinct(m, set, x);
+        j = push_distinct(m, &set, x);
         if (j < 0) {
           gsl_ran_discrete_free(tab);
           rc = sb_error_set(err, SB_ENOMEM, "kernel design: out of memory");
@@ -228,7 +144,7 @@ done:
   free(mass);
   free(comb);
   free(x);
-  sb_maskset_free(set);
+  sb_maskmap_release(&set);
   if (rc) {
     sb_masks_free(m);
     free(w);

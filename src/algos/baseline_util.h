@@ -1,7 +1,8 @@
-/* Helpers shared by the baselines of ALGORITHMS.md §6 (KernelSHAP, Faith-Shapley,
- * LIME, permutation sampling, Shapley–Taylor): a distinct-mask set, the Shapley
- * kernel design with paired sampling and whole size levels, the efficiency-
- * constrained weighted least squares, and the combination iterator. */
+/* Helpers shared by the baselines of ../shared/design/ALGORITHMS.md §6 (KernelSHAP, Faith-Shapley,
+ * LIME, permutation sampling, Shapley–Taylor): the Shapley kernel design with
+ * paired sampling and whole size levels, the efficiency-constrained weighted
+ * least squares and random permutations.  Distinct-mask sets are mask maps
+ * (core/maskmap.h), combinations and binomials core/comb.h. */
 #ifndef SB_BASELINE_UTIL_H
 #define SB_BASELINE_UTIL_H
 
@@ -10,31 +11,8 @@
 #include <stdint.h>
 
 #include "algos/algo.h"
-
-/* ---- a set of distinct masks (indices into a batch) ---------------------- */
-typedef struct sb_maskset {
-  const sb_masks *batch; /* masks referenced by index (not owned) */
-  size_t *slots;         /* batch index + 1, 0 = empty */
-  size_t nslots;         /* power of two */
-  size_t count;          /* distinct masks inserted */
-} sb_maskset;
-
-/* Caller frees with sb_maskset_free.  NULL on ENOMEM. */
-sb_maskset *sb_maskset_alloc(const sb_masks *batch, size_t expected);
-void sb_maskset_free(sb_maskset *s);
-/* Index in the batch of a mask equal to `m`, or -1. */
-long sb_maskset_find(const sb_maskset *s, const uint64_t *m);
-/* Register batch entry j: returns its first index (j itself when new; then
- * count grows) or -1 on ENOMEM. */
-long sb_maskset_insert(sb_maskset *s, size_t j);
-
-/* ---- combinations --------------------------------------------------------- */
-/* First combination of k out of n in c[0..k) (c = 0,1,...,k-1). */
-void sb_comb_first(size_t *c, size_t k);
-/* Next combination in lexicographic order; 0 when exhausted. */
-int sb_comb_next(size_t *c, size_t k, size_t n);
-/* C(n, k) as a double. */
-double sb_choose(size_t n, size_t k);
+#include "core/comb.h"
+#include "core/maskmap.h"
 
 /* ---- Shapley-kernel design (KernelSHAP, FSII) ----------------------------- */
 /* Masks: ∅ and [n] first, then whole size levels (s, n−s) enumerated in order

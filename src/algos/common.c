@@ -4,6 +4,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/comb.h"
+#include "core/maskmap.h"
 #include "oracle/oracle.h"
 
 int sb_design_all(size_t n, sb_masks **out, sb_error *err) {
@@ -17,50 +19,33 @@ int sb_design_all(size_t n, sb_masks **out, sb_error *err) {
   return SB_OK;
 }
 
-/* Dedup set over masks, reusing the oracle's counting semantics would be overkill:
- * a small open-addressing table of indices into the batch. */
-typedef struct {
-  size_t *slots, nslots;
-} idxset;
-
-static int idxset_insert(idxset *s, const sb_masks *b, size_t j) {
-  const uint64_t *m = sb_masks_at(b, j);
-  size_t mask = s->nslots - 1, h = (size_t)sb_mask_hash(m, b->words, 77) & mask;
-  while (s->slots[h]) {
-    if (sb_mask_equal(sb_masks_at(b, s->slots[h] - 1), m, b->words)) return 0;
-    h = (h + 1) & mask;
-  }
-  s->slots[h] = j + 1;
-  return 1;
-}
-
 int sb_design_uniform_distinct(size_t n, size_t budget, const gsl_rng *r, int include_ends,
                                sb_masks **out, sb_error *err) {
   *out = NULL;
   if (budget == 0) return sb_error_set(err, SB_EINVAL, "a budget of 0 queries");
   if (n <= 30 && budget >= ((size_t)1 << n)) return sb_design_all(n, out, err);
   sb_masks *m = sb_masks_alloc(n, 0);
-  idxset s = {NULL, 1};
-  while (s.nslots < 2 * budget + 2) s.nslots *= 2;
-  s.slots = calloc(s.nslots, sizeof *s.slots);
-  if (!m || !s.slots || sb_masks_reserve(m, budget + 1)) {
+  sb_maskmap seen; /* rows of m, all distinct */
+  int rc = sb_maskmap_init(&seen, sb_mask_words(n), budget);
+  if (!m || rc || sb_masks_reserve(m, budget + 1)) {
     sb_masks_free(m);
-    free(s.slots);
+    sb_maskmap_release(&seen);
     return sb_error_set(err, SB_ENOMEM, "out of memory for %zu masks", budget);
   }
   if (include_ends && budget >= 2) {
     sb_masks_push_zero(m);
-    idxset_insert(&s, m, 0);
+    sb_maskmap_add_row(&seen, m, 0);
     sb_mask_fill(sb_masks_push_zero(m), n);
-    idxset_insert(&s, m, 1);
+    sb_maskmap_add_row(&seen, m, 1);
   }
-  /* If the budget is a large share of 2^n, rejection gets slow: fine up to 3/4. */
+  /* If the budget is a large share of 2^n, rejection gets slow: fine up to 3/4.
+   * The map was sized for the budget, so adding a row cannot fail. */
   while (m->count < budget) {
     uint64_t *x = sb_masks_push_zero(m);
     sb_mask_random(x, n, r);
-    if (!idxset_insert(&s, m, m->count - 1)) m->count--;
+    if (sb_maskmap_add_row(&seen, m, m->count - 1) != (long)(m->count - 1)) m->count--;
   }
-  free(s.slots);
+  sb_maskmap_release(&seen);
   *out = m;
   return SB_OK;
 }
@@ -75,15 +60,6 @@ int sb_order_skip_rule(size_t n, long order, int force, const char *algo, sb_err
   return SB_OK;
 }
 
-double sb_count_sets_upto(size_t n, long order) {
-  double total = 0, c = 1;
-  for (long s = 1; s <= order && (size_t)s <= n; s++) {
-    c = c * (double)(n - (size_t)s + 1) / (double)s;
-    total += c;
-  }
-  return total;
-}
-
 static int enum_rec(size_t n, size_t start, long left, uint64_t *cur, sb_masks *sets) {
   for (size_t i = start; i < n; i++) {
     sb_mask_set(cur, i);
@@ -95,9 +71,9 @@ static int enum_rec(size_t n, size_t start, long left, uint64_t *cur, sb_masks *
 }
 
 int sb_enumerate_sets_upto(size_t n, long order, sb_masks *sets, sb_error *err) {
-  if (sb_count_sets_upto(n, order) > 5e7)
+  if (sb_choose_sum_upto(n, order) > 5e7)
     return sb_error_set(err, SB_EINVAL, "%.3g interaction sets up to order %ld: too many",
-                        sb_count_sets_upto(n, order), order);
+                        sb_choose_sum_upto(n, order), order);
   uint64_t *cur = calloc(sb_mask_words(n), sizeof *cur);
   if (!cur) return sb_error_set(err, SB_ENOMEM, "out of memory");
   int rc = order >= 1 ? enum_rec(n, 0, order, cur, sets) : SB_OK;

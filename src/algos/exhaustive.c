@@ -1,4 +1,4 @@
-/* Exhaustive baseline (ALGORITHMS.md §2, §6): query all 2^n masks and take the
+/* Exhaustive baseline (../shared/design/ALGORITHMS.md §2, §6): query all 2^n masks and take the
  * exact Fourier spectrum by the fast Walsh–Hadamard transform.  Faithfulness 1
  * by construction; cost 2^n, so it refuses n > 30 and budgets below 2^n. */
 #include <stdlib.h>
@@ -54,4 +54,6 @@ const sb_algo_type sb_algo_exhaustive = {
     .check = exhaustive_check,
     .design = exhaustive_design,
     .fit = exhaustive_fit,
+    .flags = SB_ALGO_EXACT,
+    .family = SB_ALGO_SPECTRAL,
 };

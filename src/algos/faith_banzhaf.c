@@ -1,4 +1,4 @@
-/* Faith-Banzhaf interaction index of order ℓ (ALGORITHMS.md §6; ℓ = 1 gives
+/* Faith-Banzhaf interaction index of order ℓ (../shared/design/ALGORITHMS.md §6; ℓ = 1 gives
  * Banzhaf values): least squares on distinct uniform masks with the features of
  * all sets of size <= ℓ plus an intercept.  The span of Möbius monomials of
  * order <= ℓ equals the span of Fourier characters of degree <= ℓ, and the
@@ -117,6 +117,7 @@ const sb_algo_type sb_algo_banzhaf = {
     .check = bv_check,
     .design = fb_design,
     .fit = bv_fit,
+    .family = SB_ALGO_MARGINAL,
     .flags = SB_ALGO_SHARED_DESIGN,
 };
 
@@ -127,5 +128,6 @@ const sb_algo_type sb_algo_faith_banzhaf = {
     .check = fb_check,
     .design = fb_design,
     .fit = fb_fit,
+    .family = SB_ALGO_INDEX,
     .flags = SB_ALGO_SHARED_DESIGN,
 };

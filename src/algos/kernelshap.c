@@ -1,4 +1,4 @@
-/* KernelSHAP (ALGORITHMS.md §6; Lundberg & Lee 2017) and its order-ℓ
+/* KernelSHAP (../shared/design/ALGORITHMS.md §6; Lundberg & Lee 2017) and its order-ℓ
  * generalisation Faith-Shapley (FSII, Tsai et al. 2023), which share one design
  * and one solver:
  *  - design: ∅ and [n] always, whole size levels (s, n−s) enumerated while the
@@ -140,6 +140,7 @@ const sb_algo_type sb_algo_kernelshap = {
     .design = ks_design,
     .fit = ks_fit,
     .state_free = ks_state_free,
+    .family = SB_ALGO_MARGINAL,
 };
 
 const sb_algo_type sb_algo_faith_shap = {
@@ -150,4 +151,5 @@ const sb_algo_type sb_algo_faith_shap = {
     .design = ks_design,
     .fit = fs_fit,
     .state_free = ks_state_free,
+    .family = SB_ALGO_INDEX,
 };

@@ -1,4 +1,4 @@
-/* LASSO baseline (ALGORITHMS.md §6; the sparse-regression baseline of the
+/* LASSO baseline (../shared/design/ALGORITHMS.md §6; the sparse-regression baseline of the
  * ProxySPEX paper): L1-regularised least squares on the Fourier characters of
  * degree <= d over distinct uniform masks, with a free (unpenalised) intercept
  * standing for F(∅); λ chosen by k-fold CV (default 5) over a log-spaced path
@@ -37,7 +37,7 @@ static int lasso_check(const sb_algo_ctx *ctx, sb_error *err) {
   if (ctx->budget < (size_t)(2 * folds))
     return sb_error_set(err, SB_ESKIP, "lasso: budget %zu is below the minimum of %ld (2 per fold)",
                         ctx->budget, 2 * folds);
-  double p = sb_count_sets_upto(ctx->n, d);
+  double p = sb_choose_sum_upto(ctx->n, d);
   if (p * (double)ctx->budget > LASSO_MAX_ENTRIES)
     return sb_error_set(err, SB_ESKIP,
                         "lasso: %.0f features x %zu samples exceeds the design-matrix limit of "
@@ -109,5 +109,6 @@ const sb_algo_type sb_algo_lasso = {
     .check = lasso_check,
     .design = lasso_design,
     .fit = lasso_fit,
+    .family = SB_ALGO_SPECTRAL,
     .flags = SB_ALGO_SHARED_DESIGN,
 };

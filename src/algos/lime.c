@@ -1,4 +1,4 @@
-/* LIME as SPEX's benchmark ran it (ALGORITHMS.md §6; Ribeiro et al. 2016):
+/* LIME as SPEX's benchmark ran it (../shared/design/ALGORITHMS.md §6; Ribeiro et al. 2016):
  * distinct masks, each weighted by the exponential kernel
  *   π(x) = sqrt(exp(−d(x)²/w²)),  w = 25 (kernel_width),
  * with d the cosine distance between x and the all-ones mask,
@@ -18,6 +18,7 @@
 #include "algos/baseline_util.h"
 #include "algos/common.h"
 #include "algos/shared_design.h"
+#include "core/maskmap.h"
 #include "linalg/regress.h"
 
 static const sb_param_def lime_params[] = {
@@ -54,22 +55,23 @@ static int lime_text_design(const sb_algo_ctx *ctx, sb_masks **masks, void **sta
   size_t n = ctx->n, budget = ctx->budget;
   if (n <= 30 && budget >= ((size_t)1 << n)) return sb_design_all(n, masks, err);
   sb_masks *m = sb_masks_alloc(n, 0);
-  sb_maskset *set = m ? sb_maskset_alloc(m, budget) : NULL;
-  if (!m || !set || sb_masks_reserve(m, budget)) {
-    sb_maskset_free(set);
+  sb_maskmap set; /* rows of m, all distinct */
+  int rc = sb_maskmap_init(&set, sb_mask_words(n), budget);
+  if (!m || rc || sb_masks_reserve(m, budget)) {
+    sb_maskmap_release(&set);
     sb_masks_free(m);
     return sb_error_set(err, SB_ENOMEM, "lime-text: out of memory for %zu masks", budget);
   }
   sb_mask_fill(sb_masks_push_zero(m), n); /* the instance itself */
-  sb_maskset_insert(set, 0);
+  sb_maskmap_add_row(&set, m, 0);
   size_t fails = 0, max_fails = 1000 + 100 * budget;
   while (m->count < budget && fails < max_fails) {
     uint64_t *x = sb_masks_push_zero(m);
     size_t r = 1 + (size_t)gsl_rng_uniform_int(ctx->rng, (unsigned long)n);
     sb_mask_random_size(x, n, n - r, ctx->rng); /* keep n − r = remove r */
-    long j = sb_maskset_insert(set, m->count - 1);
+    long j = sb_maskmap_add_row(&set, m, m->count - 1);
     if (j < 0) {
-      sb_maskset_free(set);
+      sb_maskmap_release(&set);
       sb_masks_free(m);
       return sb_error_set(err, SB_ENOMEM, "lime-text: out of memory");
     }
@@ -80,7 +82,7 @@ static int lime_text_design(const sb_algo_ctx *ctx, sb_masks **masks, void **sta
       fails = 0;
     }
   }
-  sb_maskset_free(set);
+  sb_maskmap_release(&set);
   *masks = m;
   return SB_OK;
 }
@@ -152,6 +154,7 @@ const sb_algo_type sb_algo_lime = {
     .check = lime_check,
     .design = lime_design,
     .fit = lime_fit,
+    .family = SB_ALGO_MARGINAL,
     .flags = SB_ALGO_SHARED_DESIGN,
 };
 
@@ -162,4 +165,5 @@ const sb_algo_type sb_algo_lime_text = {
     .check = lime_text_check,
     .design = lime_text_design,
     .fit = lime_text_fit,
+    .family = SB_ALGO_MARGINAL,
 };

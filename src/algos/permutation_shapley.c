@@ -1,4 +1,4 @@
-/* Permutation-sampling Shapley values (ALGORITHMS.md §6; Castro, Gómez & Tejada
+/* Permutation-sampling Shapley values (../shared/design/ALGORITHMS.md §6; Castro, Gómez & Tejada
  * 2009, "Polynomial calculation of the Shapley value based on sampling").
  * Each random permutation π gives the chain ∅ ⊂ {π1} ⊂ {π1,π2} ⊂ ... ⊂ [n]
  * and the marginal contribution f(P ∪ i) − f(P) of every feature i, with P the
@@ -13,6 +13,7 @@
 
 #include "algos/baseline_util.h"
 #include "algos/common.h"
+#include "core/maskmap.h"
 
 typedef struct {
   size_t perms;  /* permutations in the design */
@@ -49,13 +50,14 @@ static int ps_design(const sb_algo_ctx *ctx, sb_masks **out, void **state, sb_er
   long cap = sb_params_int(ctx->params, "max_perms");
   ps_state *st = calloc(1, sizeof *st);
   sb_masks *m = sb_masks_alloc(n, 0);
-  sb_maskset *set = m ? sb_maskset_alloc(m, budget) : NULL;
+  sb_maskmap set; /* distinct masks of the design so far */
+  int set_rc = sb_maskmap_init(&set, sb_mask_words(n), budget);
   size_t *perm = malloc(n * sizeof *perm);
   uint64_t *x = calloc(sb_mask_words(n), sizeof *x);
   size_t cap_order = 16;
   int rc = SB_OK;
   if (st) st->order = malloc(cap_order * n * sizeof *st->order);
-  if (!st || !m || !set || !perm || !x || !st->order) {
+  if (!st || !m || set_rc || !perm || !x || !st->order) {
     rc = sb_error_set(err, SB_ENOMEM, "permutation-shapley: out of memory");
     goto fail;
   }
@@ -69,14 +71,14 @@ static int ps_design(const sb_algo_ctx *ctx, sb_masks **out, void **state, sb_er
     for (size_t k = 0; k <= n; k++) {
       if (k) sb_mask_set(x, perm[k - 1]);
       sb_masks_push(m, x);
-      if (sb_maskset_find(set, x) < 0) fresh++;
+      if (sb_maskmap_find(&set, m->bits, x) < 0) fresh++;
     }
-    if (set->count + fresh > budget) { /* does not fit: drop it and stop */
+    if (set.count + fresh > budget) { /* does not fit: drop it and stop */
       m->count = base;
       break;
     }
     for (size_t k = 0; k <= n; k++)
-      if (sb_maskset_insert(set, base + k) < 0) goto nomem;
+      if (sb_maskmap_add_row(&set, m, base + k) < 0) goto nomem;
     stall = fresh ? 0 : stall + 1;
     if (st->perms == cap_order) {
       size_t *o = realloc(st->order, 2 * cap_order * n * sizeof *o);
@@ -87,7 +89,7 @@ static int ps_design(const sb_algo_ctx *ctx, sb_masks **out, void **state, sb_er
     memcpy(st->order + st->perms * n, perm, n * sizeof *perm);
     st->perms++;
   }
-  sb_maskset_free(set);
+  sb_maskmap_release(&set);
   free(perm);
   free(x);
   *out = m;
@@ -96,7 +98,7 @@ static int ps_design(const sb_algo_ctx *ctx, sb_masks **out, void **state, sb_er
 nomem:
   rc = sb_error_set(err, SB_ENOMEM, "permutation-shapley: out of memory");
 fail:
-  sb_maskset_free(set);
+  sb_maskmap_release(&set);
   sb_masks_free(m);
   ps_state_free(st);
   free(perm);
@@ -137,4 +139,5 @@ const sb_algo_type sb_algo_permutation_shapley = {
     .design = ps_design,
     .fit = ps_fit,
     .state_free = ps_state_free,
+    .family = SB_ALGO_MARGINAL,
 };

@@ -1,4 +1,4 @@
-/* ProxySPEX, the proxy-model spectral explainer (ALGORITHMS.md §5).
+/* ProxySPEX, the proxy-model spectral explainer (../shared/design/ALGORITHMS.md §5).
  *
  *  1. Uniform masks: `sampling=distinct` (shapiq: distinct masks, ∅ and [n]
  *     always included; the default) or `sampling=iid` (the reference code: i.i.d.
@@ -571,5 +571,6 @@ const sb_algo_type sb_algo_proxyspex = {
     .check = ps_check,
     .design = ps_design,
     .fit = ps_fit,
-    .flags = SB_ALGO_SHARED_DESIGN,
+    .family = SB_ALGO_SPECTRAL,
+    .flags = SB_ALGO_SAMPLED_DESIGN | SB_ALGO_SHARED_DESIGN,
 };

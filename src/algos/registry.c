@@ -13,6 +13,7 @@ extern const sb_algo_type sb_algo_lime_text;
 extern const sb_algo_type sb_algo_lasso;
 extern const sb_algo_type sb_algo_permutation_shapley;
 extern const sb_algo_type sb_algo_shapley_taylor;
+extern const sb_algo_type sb_algo_external;
 
 const sb_algo_type *const sb_algo_types[] = {
     &sb_algo_exhaustive,
@@ -27,5 +28,6 @@ const sb_algo_type *const sb_algo_types[] = {
     &sb_algo_lasso,
     &sb_algo_permutation_shapley,
     &sb_algo_shapley_taylor,
+    &sb_algo_external,
     NULL,
 };

@@ -1,4 +1,4 @@
-/* Shapley–Taylor interaction index of order ℓ (ALGORITHMS.md §3, §6; Sundararajan
+/* Shapley–Taylor interaction index of order ℓ (../shared/design/ALGORITHMS.md §3, §6; Sundararajan
  * et al. 2020).  STII(S) = a(S) for |S| < ℓ, and for |S| = ℓ
  *   STII(S) = E_π Δ_S f(P_π(S)),  Δ_S f(P) = Σ_{L ⊆ S} (−1)^{ℓ−|L|} f(P ∪ L),
  * with P_π(S) the features before the first element of S in π.
@@ -17,6 +17,7 @@
 
 #include "algos/baseline_util.h"
 #include "algos/common.h"
+#include "core/maskmap.h"
 
 typedef struct {
   size_t lower;  /* masks of part 1 (all sets of size < ℓ, ∅ first) */
@@ -47,7 +48,7 @@ static int st_check(const sb_algo_ctx *ctx, sb_error *err) {
   int rc = sb_order_skip_rule(ctx->n, l, sb_params_bool(ctx->params, "force"), "shapley-taylor",
                               err);
   if (rc) return rc;
-  double lower = 1 + sb_count_sets_upto(ctx->n, l - 1);
+  double lower = 1 + sb_choose_sum_upto(ctx->n, l - 1);
   double block = sb_choose(ctx->n, (size_t)l) * (double)(1u << l);
   if (block > ST_MAX_BLOCK)
     return sb_error_set(err, SB_ESKIP, "shapley-taylor: %.3g masks per permutation (limit %.3g)",
@@ -79,18 +80,20 @@ static int st_design(const sb_algo_ctx *ctx, sb_masks **out, void **state, sb_er
   size_t l = (size_t)sb_params_int(ctx->params, "order");
   st_state *st = calloc(1, sizeof *st);
   sb_masks *m = sb_masks_alloc(n, 0);
-  sb_maskset *set = m ? sb_maskset_alloc(m, budget) : NULL;
+  sb_maskmap set, local; /* the design's distinct masks; new ones of one permutation */
+  int set_rc = sb_maskmap_init(&set, words, budget);
+  memset(&local, 0, sizeof local);
   size_t *perm = malloc(n * sizeof *perm), *rest = malloc((l + 1) * sizeof *rest);
   uint64_t *x = calloc(words, sizeof *x);
   size_t cap_order = 16;
   int rc = SB_OK;
   if (st) st->order = malloc(cap_order * n * sizeof *st->order);
-  if (!st || !m || !set || !perm || !rest || !x || !st->order) goto nomem;
+  if (!st || !m || set_rc || !perm || !rest || !x || !st->order) goto nomem;
   /* part 1: ∅ then all sets of size 1..ℓ−1 */
   if (!sb_masks_push_zero(m)) goto nomem;
   if (l > 1 && (rc = sb_enumerate_sets_upto(n, (long)l - 1, m, err))) goto fail;
   for (size_t j = 0; j < m->count; j++)
-    if (sb_maskset_insert(set, j) < 0) goto nomem;
+    if (sb_maskmap_add_row(&set, m, j) < 0) goto nomem;
   st->lower = m->count;
   st->block = (size_t)(sb_choose(n, l) * (double)(1u << l) + 0.5);
   /* part 2: whole permutations while they fit */
@@ -99,8 +102,7 @@ static int st_design(const sb_algo_ctx *ctx, sb_masks **out, void **state, sb_er
     sb_random_permutation(perm, n, ctx->rng);
     size_t base = m->count, fresh = 0;
     if (sb_masks_reserve(m, base + st->block)) goto nomem;
-    sb_maskset *local = sb_maskset_alloc(m, st->block); /* new masks of this permutation */
-    if (!local) goto nomem;
+    if (sb_maskmap_init(&local, words, st->block)) goto nomem;
     for (size_t k = 0; k + l <= n; k++) {
       sb_comb_first(rest, l - 1);
       for (size_t j = 0; j + 1 < l; j++) rest[j] += k + 1;
@@ -108,26 +110,20 @@ static int st_design(const sb_algo_ctx *ctx, sb_masks **out, void **state, sb_er
         for (unsigned L = 0; L < (1u << l); L++) {
           st_mask(perm, k, rest, l, L, x, words);
           sb_masks_push(m, x);
-          if (sb_maskset_find(set, x) < 0 && sb_maskset_find(local, x) < 0) {
-            sb_maskset_insert(local, m->count - 1);
+          if (sb_maskmap_find(&set, m->bits, x) < 0 && sb_maskmap_find(&local, m->bits, x) < 0) {
+            if (sb_maskmap_add_row(&local, m, m->count - 1) < 0) goto nomem;
             fresh++;
           }
         }
-        /* next combination of l−1 positions among k+1..n−1 */
-        size_t i = l - 1;
-        while (i > 0 && rest[i - 1] == n - l + i) i--;
-        if (i == 0) break;
-        rest[i - 1]++;
-        for (size_t j = i; j + 1 < l; j++) rest[j] = rest[j - 1] + 1;
-      } while (1);
+      } while (sb_comb_next(rest, l - 1, n)); /* l−1 positions among k+1..n−1 */
     }
-    sb_maskset_free(local);
-    if (set->count + fresh > budget) {
+    sb_maskmap_release(&local);
+    if (set.count + fresh > budget) {
       m->count = base;
       break;
     }
     for (size_t j = base; j < m->count; j++)
-      if (sb_maskset_insert(set, j) < 0) goto nomem;
+      if (sb_maskmap_add_row(&set, m, j) < 0) goto nomem;
     stall = fresh ? 0 : stall + 1;
     if (st->perms == cap_order) {
       size_t *o = realloc(st->order, 2 * cap_order * n * sizeof *o);
@@ -145,7 +141,7 @@ static int st_design(const sb_algo_ctx *ctx, sb_masks **out, void **state, sb_er
                       budget, st->lower, l, st->block);
     goto fail;
   }
-  sb_maskset_free(set);
+  sb_maskmap_release(&set);
   free(perm);
   free(rest);
   free(x);
@@ -155,7 +151,8 @@ static int st_design(const sb_algo_ctx *ctx, sb_masks **out, void **state, sb_er
 nomem:
   rc = sb_error_set(err, SB_ENOMEM, "shapley-taylor: out of memory");
 fail:
-  sb_maskset_free(set);
+  sb_maskmap_release(&set);
+  sb_maskmap_release(&local);
   sb_masks_free(m);
   st_state_free(st);
   free(perm);
@@ -169,16 +166,13 @@ static int st_fit(const sb_algo_ctx *ctx, void *state, const sb_masks *masks,
   st_state *st = state;
   size_t n = ctx->n, l = (size_t)sb_params_int(ctx->params, "order"), words = masks->words;
   sb_spectrum *sur = sb_spectrum_alloc(SB_BASIS_MOBIUS, n);
-  sb_maskset *lower = NULL;
+  sb_maskmap lower; /* the lower-order part: the first st->lower masks */
   size_t *idx = malloc(n * sizeof *idx), *rest = malloc((l + 1) * sizeof *rest);
   uint64_t *x = calloc(words, sizeof *x), *S = calloc(words, sizeof *S);
   int rc = SB_OK;
-  /* index the lower-order part: a view of the first st->lower masks */
-  sb_masks view = *masks;
-  view.count = st->lower;
-  lower = sb_maskset_alloc(&view, st->lower);
-  if (!sur || !lower || !idx || !rest || !x || !S) goto nomem;
-  for (size_t j = 0; j < st->lower; j++) sb_maskset_insert(lower, j);
+  int lower_rc = sb_maskmap_init(&lower, words, st->lower);
+  if (!sur || lower_rc || !idx || !rest || !x || !S) goto nomem;
+  for (size_t j = 0; j < st->lower; j++) sb_maskmap_add_row(&lower, masks, j);
   /* part 1: a(S) = Σ_{T ⊆ S} (−1)^{|S|−|T|} f(T) */
   for (size_t j = 0; j < st->lower; j++) {
     const uint64_t *T = sb_masks_at(masks, j);
@@ -188,7 +182,7 @@ static int st_fit(const sb_algo_ctx *ctx, void *state, const sb_masks *masks,
       memset(x, 0, words * sizeof *x);
       for (size_t i = 0; i < s; i++)
         if (sub & (1u << i)) sb_mask_set(x, idx[i]);
-      long t = sb_maskset_find(lower, x);
+      long t = sb_maskmap_find(&lower, masks->bits, x);
       if (t < 0) {
         rc = sb_error_set(err, SB_EINVAL, "shapley-taylor: internal: subset not in design");
         goto done;
@@ -213,12 +207,7 @@ static int st_fit(const sb_algo_ctx *ctx, void *state, const sb_masks *masks,
         sb_mask_set(S, perm[k]);
         for (size_t j = 0; j + 1 < l; j++) sb_mask_set(S, perm[rest[j]]);
         if (sb_spectrum_add(sur, S, d * inv)) goto nomem;
-        size_t i = l - 1;
-        while (i > 0 && rest[i - 1] == n - l + i) i--;
-        if (i == 0) break;
-        rest[i - 1]++;
-        for (size_t j = i; j + 1 < l; j++) rest[j] = rest[j - 1] + 1;
-      } while (1);
+      } while (sb_comb_next(rest, l - 1, n));
     }
   }
   if (pos != masks->count) {
@@ -235,7 +224,7 @@ nomem:
   rc = sb_error_set(err, SB_ENOMEM, "shapley-taylor: out of memory");
 done:
   sb_spectrum_free(sur);
-  sb_maskset_free(lower);
+  sb_maskmap_release(&lower);
   free(idx);
   free(rest);
   free(x);
@@ -251,4 +240,5 @@ const sb_algo_type sb_algo_shapley_taylor = {
     .design = st_design,
     .fit = st_fit,
     .state_free = st_state_free,
+    .family = SB_ALGO_INDEX,
 };

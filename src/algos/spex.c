@@ -1,9 +1,11 @@
-/* SPEX, the sparse spectral explainer (ALGORITHMS.md §4), as a harness algorithm.
+/* SPEX, the sparse spectral explainer (../shared/design/ALGORITHMS.md §4), as a harness algorithm.
  *
  * design: budget -> (b, t) (largest b with N(b) = C·P·2^b <= budget, t lowered
  *         towards 2 when b <= 2), then the BCH-coded masks x = M_c ℓ ⊕ d_p
- *         (src/spex/design.c).  Hash matrices come from ctx->design_seed only, so
- *         designs for smaller budgets are nested in those for larger ones.
+ *         (src/spex/design.c), streamed to the oracle in chunks (design_chunk):
+ *         only the answers are kept, never the whole block of masks.  Hash
+ *         matrices come from ctx->design_seed only, so designs for smaller
+ *         budgets are nested in those for larger ones.
  * fit:    per-(group, delay) WHTs, the peeling decoder with hard or soft (Chase)
  *         BCH decoding (src/spex/peel.c), then the refit on SPEX's own samples
  *         (src/spex/refit.c): lasso (published default), ridge, ols or none.
@@ -82,9 +84,10 @@ static int spex_check(const sb_algo_ctx *ctx, sb_error *err) {
   return spex_resolve(ctx, &b, &t, err);
 }
 
+/* masks == NULL: the state only (the driver streams the masks). */
 static int spex_design(const sb_algo_ctx *ctx, sb_masks **masks, void **state, sb_error *err) {
   *state = NULL;
-  *masks = NULL;
+  if (masks) *masks = NULL;
   unsigned b, t;
   int rc = spex_resolve(ctx, &b, &t, err);
   if (rc) return rc;
@@ -96,7 +99,7 @@ static int spex_design(const sb_algo_ctx *ctx, sb_masks **masks, void **state, s
     spex_state_free(s);
     return err ? err->code : SB_ENOMEM;
   }
-  rc = sb_spex_design_masks(s->design, masks, err);
+  rc = masks ? sb_spex_design_masks(s->design, masks, err) : SB_OK;
   if (rc) {
     spex_state_free(s);
     return rc;
@@ -105,17 +108,30 @@ static int spex_design(const sb_algo_ctx *ctx, sb_masks **masks, void **state, s
   return SB_OK;
 }
 
+static size_t spex_design_count(const void *vstate) {
+  return ((const spex_state *)vstate)->design->samples;
+}
+
+static int spex_design_chunk(const void *vstate, size_t first, sb_masks *out, sb_error *err) {
+  const sb_spex_design *d = ((const spex_state *)vstate)->design;
+  if (out->n != d->n || first + out->count > d->samples)
+    return sb_error_set(err, SB_EINVAL, "spex: rows %zu..%zu of a design of %zu", first,
+                        first + out->count, d->samples);
+  sb_spex_design_rows(d, first, out->count, out->bits);
+  return SB_OK;
+}
+
 static int spex_fit(const sb_algo_ctx *ctx, void *vstate, const sb_masks *masks,
                     const double *values, sb_fit *out, sb_error *err) {
   const spex_state *s = vstate;
   const sb_spex_design *d = s->design;
-  if (masks->count != d->samples)
+  if (masks && masks->count != d->samples)
     return sb_error_set(err, SB_EINVAL, "spex: got %zu answers for a design of %zu", masks->count,
                         d->samples);
-  for (size_t i = 0; i < masks->count; i++)
+  for (size_t i = 0; i < d->samples; i++)
     if (!isfinite(values[i]))
       return sb_error_set(err, SB_ENUMERIC, "spex: answer %zu of %zu is not finite (%g)", i,
-                          masks->count, values[i]);
+                          d->samples, values[i]);
   double t0 = sb_wall_seconds();
   size_t ulen = d->samples; /* C * 2^b bins * P = samples */
   double *U = malloc(ulen * sizeof *U), *U0 = malloc(ulen * sizeof *U0);
@@ -183,4 +199,8 @@ const sb_algo_type sb_algo_spex = {
     .design = spex_design,
     .fit = spex_fit,
     .state_free = spex_state_free,
+    .family = SB_ALGO_SPECTRAL,
+    .design_count = spex_design_count,
+    .design_chunk = spex_design_chunk,
+    .flags = SB_ALGO_SAMPLED_DESIGN, /* sized in samples that may repeat */
 };

@@ -7,47 +7,77 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/stat.h>
+
+#include "cli/args.h"
 #include "cli/cli.h"
 #include "core/fsutil.h"
 #include "indices/indices.h"
 #include "runner/runner.h"
 
-static void fit_usage(FILE *fp) {
-  fprintf(fp,
-          "usage: spexbench fit --dataset SPEC --algo NAME[:key=value,...] --budget N\n"
-          "                     [--seed S] [--coefficients FILE] [--json]\n"
-          "                     [--heldout N] [--heldout-dist uniform|sizes] [--threads T]\n"
-          "                     [--index NAME [--order L] [--top K] [--export FILE.json]]\n\n"
-          "Run one algorithm once and print its metrics.\n"
-          "  --dataset SPEC        e.g. fourier:n=256,k=50,degree=4,snr_db=20,seed=7\n"
-          "                        (families: spexbench list)\n"
-          "  --algo NAME[:k=v,..]  e.g. faith-banzhaf:order=2 (parameters: spexbench list --params)\n"
-          "  --budget N            distinct model queries allowed\n"
-          "  --seed S              master seed (default 1); the run seed is derived from it and\n"
-          "                        the run definition, as in `spexbench run`\n"
-          "  --coefficients FILE   write the surrogate spectrum as JSON\n"
-          "  --json                print one JSON object instead of a table\n"
-          "  --heldout N           held-out masks for R² (default 10000; 0 = none)\n"
-          "  --index NAME          interaction index of the surrogate: Moebius, SII, BII, FSII,\n"
-          "                        FBII, STII, k-SII, SV, BV (ALGORITHMS.md §3)\n"
-          "  --order L             its order (default 2; 1 for SV/BV)\n"
-          "  --top K               print the K largest interactions (default 20)\n"
-          "  --export FILE.json    write them in shapiq's InteractionValues JSON layout\n");
-}
+typedef struct fit_args {
+  const char *dataset, *algo, *coefficients, *index, *export;
+  size_t budget, heldout, order, top;
+  uint64_t seed;
+  int json, threads, dist;
+} fit_args;
 
-static int parse_size(const char *s, size_t *out) {
-  char *end;
-  long long v = strtoll(s, &end, 10);
-  if (*end || v < 0) return 0;
-  *out = (size_t)v;
-  return 1;
+static const sb_arg FIT_ARGS[] = {
+    {"--dataset", NULL, SB_ARG_STRING, offsetof(fit_args, dataset), "SPEC", 0, 0, NULL,
+     SB_ARG_REQUIRED, "e.g. fourier:n=256,k=50,degree=4,snr_db=20,seed=7\n"
+     "(families: spexbench list)"},
+    {"--algo", NULL, SB_ARG_STRING, offsetof(fit_args, algo), "NAME[:k=v,..]", 0, 0, NULL,
+     SB_ARG_REQUIRED, "e.g. faith-banzhaf:order=2 (parameters: spexbench list --params)"},
+    {"--budget", NULL, SB_ARG_SIZE, offsetof(fit_args, budget), "N", 1, SIZE_MAX, NULL,
+     SB_ARG_REQUIRED, "distinct model queries allowed (more than 2^n: all 2^n masks)"},
+    {"--seed", NULL, SB_ARG_UINT64, offsetof(fit_args, seed), "S", 0, UINT64_MAX, NULL, 0,
+     "master seed (default 1); the run seed is derived from it and\n"
+     "the run definition, as in `spexbench run`"},
+    {"--coefficients", NULL, SB_ARG_STRING, offsetof(fit_args, coefficients), "FILE", 0, 0,
+     NULL, 0, "write the surrogate spectrum as JSON"},
+    {"--json", NULL, SB_ARG_FLAG, offsetof(fit_args, json), NULL, 0, 0, NULL, 0,
+     "print one JSON object instead of a table"},
+    {"--heldout", NULL, SB_ARG_SIZE, offsetof(fit_args, heldout), "N", 2, SB_HELDOUT_MAX, NULL,
+     SB_ARG_ZERO_OK, "held-out masks for R² (default 10000; 0 = none)"},
+    {"--heldout-dist", NULL, SB_ARG_CHOICE, offsetof(fit_args, dist), "uniform|sizes", 0, 0,
+     "uniform|sizes", 0, "held-out distribution (default uniform)"},
+    {"--threads", NULL, SB_ARG_INT, offsetof(fit_args, threads), "T", 1, 256, NULL, 0,
+     "threads (default: all cores)"},
+    {"--index", NULL, SB_ARG_STRING, offsetof(fit_args, index), "NAME", 0, 0, NULL, 0,
+     "interaction index of the surrogate: Moebius, SII, BII, FSII, FBII,\n"
+     "STII, k-SII, SV, BV (docs/BASELINES.md)"},
+    {"--order", NULL, SB_ARG_SIZE, offsetof(fit_args, order), "L", 1, SIZE_MAX, NULL, 0,
+     "its order (default 2; 1 for SV/BV)"},
+    {"--top", NULL, SB_ARG_SIZE, offsetof(fit_args, top), "K", 0, SIZE_MAX, NULL, 0,
+     "print the K largest interactions (default 20)"},
+    {"--export", NULL, SB_ARG_STRING, offsetof(fit_args, export), "FILE.json", 0, 0, NULL, 0,
+     "write them in shapiq's InteractionValues JSON layout"},
+    {NULL, NULL, 0, 0, NULL, 0, 0, NULL, 0, NULL},
+};
+enum { ARG_ORDER = 10 }; /* index of --order in FIT_ARGS */
+
+static const sb_command_spec FIT_SPEC = {
+    "fit", "Run one algorithm once and print its metrics.\n", FIT_ARGS, NULL,
+};
+
+/* An output file option must not name a directory (other special files are
+ * refused by the atomic writer: core/fsutil.h). */
+static int check_output(const char *opt, const char *path, sb_error *err) {
+  struct stat st;
+  if (path && stat(path, &st) == 0 && S_ISDIR(st.st_mode))
+    return sb_error_set(err, SB_EINVAL, "%s %s: is a directory; %s names the output file", opt,
+                        path, opt);
+  return SB_OK;
 }
 
 /* --index: the surrogate's interaction index (indices/indices.h), its top
  * interactions printed (or added to the JSON output), and an optional export in
  * shapiq's InteractionValues layout. */
 static int fit_index(const sb_spectrum *g, sb_index_kind index, size_t order, size_t top,
-                     const char *export, json_t *j, sb_error *err) {
+                     const char *export, int exact, size_t queries_used, json_t *j,
+                     sb_error *err) {
   if (order > g->n) order = g->n;
   sb_spectrum *vals = sb_index_compute(g, index, order, 0, err);
   if (!vals) return err->code;
@@ -74,9 +104,9 @@ static int fit_index(const sb_spectrum *g, sb_index_kind index, size_t order, si
   json_object_set_new(ij, "order", json_integer((json_int_t)order));
   json_object_set(ij, "top", arr);
   if (export) {
-    json_t *qu = json_object_get(j, "queries_used");
-    sb_index_export_opts o = {index, 1, order, 1, qu ? (size_t)json_integer_value(qu) : 0,
-                              sb_index_baseline(vals, index, f0), NULL};
+    sb_index_export_opts o;
+    sb_index_export_defaults(vals, index, order, f0, exact,
+                             queries_used == SB_SIZE_UNSET ? 0 : queries_used, &o);
     rc = sb_index_export_shapiq(vals, &o, export, err);
     if (!rc) json_object_set_new(ij, "export", json_string(export));
   }
@@ -109,86 +139,40 @@ static void print_index(const json_t *ij) {
   if (ex) printf("%-14s %s\n", "export", json_string_value(ex));
 }
 
+/* The human-readable listing: the table's SB_COL_IN_TEXT columns, then the phases. */
+static void print_result(const sb_run_result *r) {
+  char buf[1200];
+  for (const sb_column *c = sb_run_columns; c->name; c++) {
+    if (!(c->flags & SB_COL_IN_TEXT)) continue;
+    printf("%-14s ", c->name);
+    if (!sb_columns_is_set(c, r)) printf("n/a\n");
+    else if (c->kind == SB_COL_REAL) printf("%.6g\n", *(const double *)(const void *)((const char *)r + c->offset));
+    else printf("%s\n", sb_columns_text(c, r, buf, sizeof buf));
+  }
+  printf("%-14s", "phases (s)");
+  for (size_t i = 0; i < r->phases.n; i++) printf(" %s=%.4g", r->phases.v[i].name, r->phases.v[i].seconds);
+  printf("\n");
+}
+
 int cmd_fit(int argc, char **argv) {
-  const char *dspec = NULL, *aspec = NULL, *coef = NULL, *index_name = NULL, *export = NULL;
-  size_t order = 2, top = 20;
-  int have_order = 0;
-  size_t budget = 0, seed = 1, heldout = 10000;
-  int json_out = 0, have_budget = 0, threads = 0;
-  sb_heldout_dist dist = SB_HELDOUT_UNIFORM;
-  for (int i = 1; i < argc; i++) {
-    const char *a = argv[i];
-    int more = i + 1 < argc;
-    if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
-      fit_usage(stdout);
-      return 0;
-    } else if (!strcmp(a, "--dataset") && more) {
-      dspec = argv[++i];
-    } else if (!strcmp(a, "--algo") && more) {
-      aspec = argv[++i];
-    } else if (!strcmp(a, "--budget") && more) {
-      if (!parse_size(argv[++i], &budget) || budget == 0) {
-        fprintf(stderr, "spexbench fit: --budget '%s': expected a positive integer\n", argv[i]);
-        return 2;
-      }
-      have_budget = 1;
-    } else if (!strcmp(a, "--seed") && more) {
-      if (!parse_size(argv[++i], &seed)) {
-        fprintf(stderr, "spexbench fit: --seed '%s': expected an integer >= 0\n", argv[i]);
-        return 2;
-      }
-    } else if (!strcmp(a, "--heldout") && more) {
-      if (!parse_size(argv[++i], &heldout) || heldout == 1) {
-        fprintf(stderr, "spexbench fit: --heldout '%s': expected 0 or an integer >= 2\n", argv[i]);
-        return 2;
-      }
-    } else if (!strcmp(a, "--heldout-dist") && more) {
-      if (!sb_heldout_dist_parse(argv[++i], &dist)) {
-        fprintf(stderr, "spexbench fit: --heldout-dist '%s': expected uniform or sizes\n", argv[i]);
-        return 2;
-      }
-    } else if (!strcmp(a, "--threads") && more) {
-      size_t t;
-      if (!parse_size(argv[++i], &t) || t < 1 || t > 256) {
-        fprintf(stderr, "spexbench fit: --threads '%s': expected 1..256\n", argv[i]);
-        return 2;
-      }
-      threads = (int)t;
-    } else if (!strcmp(a, "--coefficients") && more) {
-      coef = argv[++i];
-    } else if (!strcmp(a, "--index") && more) {
-      index_name = argv[++i];
-    } else if (!strcmp(a, "--order") && more) {
-      if (!parse_size(argv[++i], &order) || order < 1) {
-        fprintf(stderr, "spexbench fit: --order '%s': expected an integer >= 1\n", argv[i]);
-        return 2;
-      }
-      have_order = 1;
-    } else if (!strcmp(a, "--top") && more) {
-      if (!parse_size(argv[++i], &top)) {
-        fprintf(stderr, "spexbench fit: --top '%s': expected an integer >= 0\n", argv[i]);
-        return 2;
-      }
-    } else if (!strcmp(a, "--export") && more) {
-      export = argv[++i];
-    } else if (!strcmp(a, "--json")) {
-      json_out = 1;
-    } else {
-      fprintf(stderr, "spexbench fit: unknown or incomplete option '%s'\n", a);
-      fit_usage(stderr);
-      return 2;
-    }
-  }
-  if (!dspec || !aspec || !have_budget) {
-    fprintf(stderr, "spexbench fit: --dataset, --algo and --budget are required\n");
-    fit_usage(stderr);
-    return 2;
-  }
+  fit_args a = {NULL, NULL, NULL, NULL, NULL, 0, 10000, 2, 20, 1, 0, 0, SB_HELDOUT_UNIFORM};
+  uint64_t given = 0;
+  int pr = sb_args_parse(&FIT_SPEC, argc, argv, &a, &given);
+  if (pr) return SB_ARGS_EXIT(pr);
+  const char *dspec = a.dataset, *aspec = a.algo, *coef = a.coefficients;
+  const char *index_name = a.index, *export = a.export;
+  size_t order = a.order, top = a.top, budget = a.budget, heldout = a.heldout;
+  int have_order = (given >> ARG_ORDER) & 1, json_out = a.json, threads = a.threads;
+  sb_heldout_dist dist = (sb_heldout_dist)a.dist;
   sb_error err = {0};
   sb_index_kind index = SB_INDEX_SII;
-  if (!index_name && (export || have_order)) {
-    fprintf(stderr, "spexbench fit: --order and --export need --index NAME\n");
-    return 2;
+  if (!index_name && (export || have_order))
+    return sb_args_error(&FIT_SPEC, "--order and --export need --index NAME");
+  if (check_output("--coefficients", coef, &err) || check_output("--export", export, &err))
+    return sb_cli_fail(&err);
+  if (heldout && sb_heldout_check_memory(heldout, 0, &err)) {
+    sb_error_prefix(&err, "--heldout %zu", heldout);
+    return sb_cli_fail(&err);
   }
   if (index_name && sb_index_parse(index_name, &index, &err)) return sb_cli_fail(&err);
   if (index == SB_INDEX_SV || index == SB_INDEX_BV) order = 1;
@@ -201,77 +185,67 @@ int cmd_fit(int argc, char **argv) {
   size_t flen = colon ? (size_t)(colon - dspec) : strlen(dspec);
   char family[64];
   snprintf(family, sizeof family, "%.*s", (int)(flen < 63 ? flen : 63), dspec);
+  /* the same seeds as `spexbench run` for the same dataset (a stored file by its
+   * content), algorithm, parameters and budget (repetition 0) */
+  char *dkey = NULL;
+  if (sb_dataset_identity(dspec, &dkey, &err)) {
+    free(canon);
+    return sb_cli_fail(&err);
+  }
   sb_run_def rd = {0};
   rd.group = "fit";
   rd.dataset_spec = (char *)dspec;
+  rd.dataset_key = dkey;
   rd.family = family;
   rd.algo = type;
   rd.algo_label = (char *)type->name;
   rd.algo_params = canon ? canon : "";
   rd.budget = budget;
   rd.id = "fit";
-  sb_run_seeds((uint64_t)seed, dspec, 0, type->name, rd.algo_params, budget, 0, &rd.seed,
+  sb_run_seeds(a.seed, dkey, 0, type->name, rd.algo_params, budget, 0, &rd.seed,
                &rd.design_seed, &rd.heldout_seed);
+  rd.identity = sb_run_identity(&rd, heldout, dist);
   if (threads <= 0) threads = (int)sysconf(_SC_NPROCESSORS_ONLN);
   if (threads < 1) threads = 1;
   omp_set_num_threads(threads);
-  sb_run_options opt = {heldout, dist, threads};
+  sb_run_options opt = {heldout, dist, threads, {a.seed, 1}};
   sb_spectrum *g = NULL;
-  json_t *j = sb_run_execute(&rd, &opt, &g, NULL);
+  sb_run_result r;
+  int rc = sb_run_execute_result(&rd, &opt, &r, &g, NULL);
   free(canon);
+  free(dkey);
+  free(rd.identity);
+  json_t *j = rc ? NULL : sb_run_result_to_json(&r, SB_COL_IN_FIT);
   if (!j) {
+    sb_run_result_clear(&r);
+    sb_spectrum_free(g);
     sb_error_set(&err, SB_ENOMEM, "out of memory");
     return sb_cli_fail(&err);
   }
-  const char *status = json_string_value(json_object_get(j, "status"));
-  int ok = status && !strcmp(status, "ok");
-  if (ok && coef && sb_spectrum_write_json(g, coef, &err)) {
+  int ok = r.status == SB_RUN_OK;
+  if (ok && coef && sb_spectrum_write_json(g, coef, &err)) rc = err.code;
+  int exact = (type->flags & SB_ALGO_EXACT) != 0;
+  if (!rc && ok && index_name)
+    rc = fit_index(g, index, order, top, export, exact, r.queries_used, j, &err);
+  if (rc) {
+    sb_run_result_clear(&r);
     sb_spectrum_free(g);
     json_decref(j);
     return sb_cli_fail(&err);
   }
-  if (ok && index_name) {
-    int rc = fit_index(g, index, order, top, export, j, &err);
-    if (rc) {
-      sb_spectrum_free(g);
-      json_decref(j);
-      return sb_cli_fail(&err);
-    }
-  }
-  json_object_del(j, "id");
-  json_object_del(j, "group");
-  json_object_del(j, "instance");
-  json_object_del(j, "repetition");
-  json_object_set_new(j, "dataset_spec", json_string(dspec));
   if (json_out) {
     char *s = json_dumps(j, JSON_COMPACT | JSON_REAL_PRECISION(10));
     printf("%s\n", s ? s : "{}");
     free(s);
   } else if (ok) {
-    const char *keys[] = {"algorithm", "params", "dataset", "n", "budget", "queries_used",
-                          "r2_heldout", "r2_exact", "precision", "recall", "rel_error",
-                          "terms", "wall_s", "cpu_s", "info", NULL};
-    for (size_t k = 0; keys[k]; k++) {
-      json_t *v = json_object_get(j, keys[k]);
-      if (!v) continue;
-      printf("%-14s ", keys[k]);
-      if (json_is_string(v)) printf("%s\n", json_string_value(v));
-      else if (json_is_integer(v)) printf("%lld\n", (long long)json_integer_value(v));
-      else if (json_is_real(v)) printf("%.6g\n", json_real_value(v));
-      else printf("n/a\n");
-    }
-    json_t *ph = json_object_get(j, "phases");
-    const char *pk;
-    json_t *pv;
-    printf("%-14s", "phases (s)");
-    json_object_foreach(ph, pk, pv) printf(" %s=%.4g", pk, json_real_value(pv));
-    printf("\n");
+    print_result(&r);
     if (coef) printf("%-14s %s\n", "coefficients", coef);
     if (json_object_get(j, "index")) print_index(json_object_get(j, "index"));
   }
   if (!ok && !json_out)
-    fprintf(stderr, "spexbench: %s: %s\n", status ? status : "failed",
-            json_string_value(json_object_get(j, "message")));
+    fprintf(stderr, "spexbench: %s: %s\n", sb_run_status_names[r.status],
+            r.message ? r.message : "");
+  sb_run_result_clear(&r);
   sb_spectrum_free(g);
   json_decref(j);
   return ok ? 0 : 1;

@@ -1,26 +1,33 @@
 /* `spexbench list`: algorithms (with parameters), dataset families, metrics. */
+#include <stddef.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "algos/algo.h"
+#include "cli/args.h"
 #include "cli/cli.h"
 #include "data/dataset.h"
 
+typedef struct list_args {
+  int params;
+} list_args;
+
+static const sb_arg LIST_ARGS[] = {
+    {"--params", "-v", SB_ARG_FLAG, offsetof(list_args, params), NULL, 0, 0, NULL, 0,
+     "add every parameter with its range and default"},
+    {NULL, NULL, 0, 0, NULL, 0, 0, NULL, 0, NULL},
+};
+
+static const sb_command_spec LIST_SPEC = {
+    "list", "Print the algorithms, dataset families and metrics the harness has, one line each.\n",
+    LIST_ARGS, NULL,
+};
+
 int cmd_list(int argc, char **argv) {
-  int verbose = 0;
-  for (int i = 1; i < argc; i++) {
-    if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
-      printf("usage: spexbench list [--params]\n\nPrint the algorithms, dataset families and "
-             "metrics the harness has, one line each;\n--params adds every parameter with its "
-             "default.\n");
-      return 0;
-    }
-    if (!strcmp(argv[i], "--params") || !strcmp(argv[i], "-v")) verbose = 1;
-    else {
-      fprintf(stderr, "spexbench list: unknown option '%s'\n", argv[i]);
-      return 2;
-    }
-  }
+  list_args a = {0};
+  int r = sb_args_parse(&LIST_SPEC, argc, argv, &a, NULL);
+  if (r) return SB_ARGS_EXIT(r);
+  int verbose = a.params;
   printf("algorithms (--algo NAME[:key=value,...]):\n");
   for (size_t i = 0; sb_algo_types[i]; i++) {
     printf("  %-20s %s\n", sb_algo_types[i]->name, sb_algo_types[i]->summary);
@@ -29,7 +36,7 @@ int cmd_list(int argc, char **argv) {
   printf("\ndataset families (--dataset FAMILY:key=value,... or FAMILY:PATH):\n");
   for (size_t i = 0; sb_dataset_families[i]; i++) {
     printf("  %-20s %s\n", sb_dataset_families[i]->name, sb_dataset_families[i]->summary);
-    if (verbose && !sb_dataset_families[i]->path_arg)
+    if (verbose && !(sb_dataset_families[i]->flags & SB_FAMILY_FILE))
       sb_params_print_help(sb_dataset_families[i]->params, stdout);
   }
   printf("\nmetrics:\n"

@@ -4,34 +4,56 @@
  * The K model processes persist while the server runs; answers are kept in
  * memory and shared between clients. */
 #include <signal.h>
+#include <stddef.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
+#include "cli/args.h"
 #include "cli/cli.h"
+#include "core/mask.h"
 #include "data/live.h"
 
-static void serve_usage(FILE *fp) {
-  fprintf(fp,
-          "usage: spexbench serve --listen ADDR --cmd CMD [--workers K] [--batch B] [--n N]\n"
-          "                       [--timeout T] [--start-timeout T] [--quiet]\n\n"
-          "Serve the live model CMD (run by /bin/sh -c; it speaks the line protocol of\n"
-          "docs/TRACE_FORMAT.md on stdin/stdout) to harnesses that connect to ADDR:\n"
-          "  tcp:HOST:PORT  e.g. tcp:0.0.0.0:7000 (PORT 0: any free port, printed).  No\n"
-          "                 authentication or encryption: listen on a trusted network, or\n"
-          "                 on 127.0.0.1 behind an SSH tunnel\n"
-          "  unix:PATH      a Unix socket file (a bare path containing '/' works too)\n"
-          "A harness uses it as --dataset command:connect=ADDR,n=N,workers=2K,trace=FILE.\n"
-          "  --workers K      model processes answering in parallel (default 1); \"{worker}\"\n"
-          "                   in CMD becomes 0..K-1 and SPEXBENCH_WORKER is set (one GPU each)\n"
-          "  --batch B        masks per request to a model process (default 64)\n"
-          "  --n N            number of features (default: from the first request)\n"
-          "  --timeout T      seconds per batch (default 30); --start-timeout T extra seconds\n"
-          "                   for a process's first batch (default 60)\n"
-          "A failed batch is retried once on a fresh process; masks still unanswered are\n"
-          "answered '! reason'.  Ctrl-C or SIGTERM stops the server and its processes.\n");
-}
+typedef struct serve_args {
+  const char *listen, *cmd;
+  size_t workers, batch, n;
+  double timeout, start_timeout;
+  int quiet;
+} serve_args;
+
+static const sb_arg SERVE_ARGS[] = {
+    {"--listen", NULL, SB_ARG_STRING, offsetof(serve_args, listen), "ADDR", 0, 0, NULL,
+     SB_ARG_REQUIRED,
+     "tcp:HOST:PORT (e.g. tcp:0.0.0.0:7000; PORT 0: any free port, printed)\n"
+     "or unix:PATH (a bare path containing '/' works too; removed at exit)"},
+    {"--cmd", NULL, SB_ARG_STRING, offsetof(serve_args, cmd), "CMD", 0, 0, NULL,
+     SB_ARG_REQUIRED, "the model, run by /bin/sh -c; it speaks the line protocol on stdin/stdout"},
+    {"--workers", NULL, SB_ARG_SIZE, offsetof(serve_args, workers), "K", 1, 256, NULL, 0,
+     "model processes answering in parallel (default 1); \"{worker}\" in CMD\n"
+     "becomes 0..K-1 and SPEXBENCH_WORKER is set (one GPU each)"},
+    {"--batch", NULL, SB_ARG_SIZE, offsetof(serve_args, batch), "B", 1, 10000000, NULL, 0,
+     "masks per request to a model process (default 64)"},
+    {"--n", NULL, SB_ARG_SIZE, offsetof(serve_args, n), "N", 1, SB_MAX_N, NULL, 0,
+     "number of features (default: from the first request)"},
+    {"--timeout", NULL, SB_ARG_DOUBLE, offsetof(serve_args, timeout), "T", 0, 1000000000, NULL,
+     0, "seconds per batch (default 30; 0 = no limit)"},
+    {"--start-timeout", NULL, SB_ARG_DOUBLE, offsetof(serve_args, start_timeout), "T", 0,
+     1000000000, NULL, 0, "extra seconds for a process's first batch (default 60)"},
+    {"--quiet", "-q", SB_ARG_FLAG, offsetof(serve_args, quiet), NULL, 0, 0, NULL, 0,
+     "no log of connections, faults and statistics on stderr"},
+    {NULL, NULL, 0, 0, NULL, 0, 0, NULL, 0, NULL},
+};
+
+static const sb_command_spec SERVE_SPEC = {
+    "serve",
+    "Serve the live model CMD to harnesses that connect to ADDR (docs/LIVE_MODELS.md).\n"
+    "A harness uses it as --dataset command:connect=ADDR,n=N,workers=2K,trace=FILE.\n"
+    "No authentication or encryption: listen on a trusted network, or on 127.0.0.1\n"
+    "behind an SSH tunnel.\n",
+    SERVE_ARGS,
+    "A failed batch is retried once on a fresh process; masks still unanswered are\n"
+    "answered '! reason'.  Ctrl-C or SIGTERM stops the server and its processes.\n",
+};
 
 static volatile sig_atomic_t stop_serving;
 static void on_stop(int sig) {
@@ -39,56 +61,13 @@ static void on_stop(int sig) {
   stop_serving = 1;
 }
 
-static int parse_num(const char *opt, const char *v, double lo, double hi, double *out) {
-  char *end;
-  double x = strtod(v, &end);
-  if (*end || end == v || !(x >= lo && x <= hi)) {
-    fprintf(stderr, "spexbench serve: %s '%s': expected a number in %g..%g\n", opt, v, lo, hi);
-    return 0;
-  }
-  *out = x;
-  return 1;
-}
-
 int cmd_serve(int argc, char **argv) {
-  const char *listen_addr = NULL;
-  sb_live_server_opts o = {NULL, 0, 1, 64, 60, 30, 1};
-  for (int i = 1; i < argc; i++) {
-    const char *a = argv[i];
-    double v;
-    if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
-      serve_usage(stdout);
-      return 0;
-    } else if (!strcmp(a, "--listen") && i + 1 < argc) {
-      listen_addr = argv[++i];
-    } else if (!strcmp(a, "--cmd") && i + 1 < argc) {
-      o.cmd = argv[++i];
-    } else if (!strcmp(a, "--workers") && i + 1 < argc) {
-      if (!parse_num(a, argv[++i], 1, 256, &v) || v != (size_t)v) return 2;
-      o.workers = (size_t)v;
-    } else if (!strcmp(a, "--batch") && i + 1 < argc) {
-      if (!parse_num(a, argv[++i], 1, 1e7, &v) || v != (size_t)v) return 2;
-      o.batch = (size_t)v;
-    } else if (!strcmp(a, "--n") && i + 1 < argc) {
-      if (!parse_num(a, argv[++i], 1, 65536, &v) || v != (size_t)v) return 2;
-      o.n = (size_t)v;
-    } else if (!strcmp(a, "--timeout") && i + 1 < argc) {
-      if (!parse_num(a, argv[++i], 1e-3, 1e9, &o.timeout)) return 2;
-    } else if (!strcmp(a, "--start-timeout") && i + 1 < argc) {
-      if (!parse_num(a, argv[++i], 0, 1e9, &o.start_timeout)) return 2;
-    } else if (!strcmp(a, "--quiet") || !strcmp(a, "-q")) {
-      o.verbose = 0;
-    } else {
-      fprintf(stderr, "spexbench serve: unknown or incomplete option '%s'\n", a);
-      serve_usage(stderr);
-      return 2;
-    }
-  }
-  if (!listen_addr || !o.cmd || !*o.cmd) {
-    fprintf(stderr, "spexbench serve: --listen ADDR and --cmd CMD are required\n");
-    serve_usage(stderr);
-    return 2;
-  }
+  serve_args a = {NULL, NULL, 1, 64, 0, 30, 60, 0};
+  int r = sb_args_parse(&SERVE_SPEC, argc, argv, &a, NULL);
+  if (r) return SB_ARGS_EXIT(r);
+  if (!*a.cmd) return sb_args_error(&SERVE_SPEC, "--cmd '': expected a command");
+  const char *listen_addr = a.listen;
+  sb_live_server_opts o = {a.cmd, a.n, a.workers, a.batch, a.start_timeout, a.timeout, !a.quiet};
   sb_error err = {0};
   char bound[600];
   int fd = sb_live_listen(listen_addr, bound, sizeof bound, &err);

@@ -16,13 +16,22 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/stat.h>
+
+#include "cli/args.h"
 #include "cli/cli.h"
 #include "core/fsutil.h"
 #include "core/spectrum.h"
 #include "core/transform.h"
+#include "trace/export.h"
 #include "trace/import.h"
 #include "trace/npz.h"
 #include "trace/trace.h"
+
+#define SB_STR_(x) #x
+#define SB_STR(x) SB_STR_(x)
 
 static void trace_usage(FILE *fp) {
   fprintf(fp,
@@ -38,22 +47,16 @@ static void trace_usage(FILE *fp) {
           "Run `spexbench trace SUBCOMMAND --help` for each subcommand.\n");
 }
 
-/* 1 if FILE is read as a trace (not an .npz or .json to import). */
-static int is_trace_file(const char *f) {
-  size_t l = strlen(f);
-  return !(l >= 4 && !strcmp(f + l - 4, ".npz")) && !(l >= 5 && !strcmp(f + l - 5, ".json"));
-}
+/* 1 if FILE is read as a trace (not an .npz or .json to import): by content. */
+static int is_trace_file(const char *f) { return sb_trace_import_reads_as_trace(f); }
 
-static int wants_help(int argc, char **argv) {
-  for (int i = 1; i < argc; i++)
-    if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) return 1;
-  return 0;
-}
-
-static int usage_error(const char *sub, const char *msg, const char *arg) {
-  fprintf(stderr, "spexbench trace %s: %s%s%s\n(see spexbench trace %s --help)\n", sub, msg,
-          arg ? " " : "", arg ? arg : "", sub);
-  return 2;
+/* An existing output that is a directory is refused before anything is read
+ * (--force replaces files, never directories). */
+static int check_output(const sb_command_spec *spec, const char *out) {
+  struct stat st;
+  if (stat(out, &st) == 0 && S_ISDIR(st.st_mode))
+    return sb_args_error(spec, "-o %s: is a directory; -o names the output file", out);
+  return SB_ARGS_OK;
 }
 
 /* ==== info =============================================================== */
@@ -73,23 +76,33 @@ static void print_field(const char *k, const char *v) {
   putchar('\n');
 }
 
+typedef struct info_args {
+  const char *file;
+  int json;
+} info_args;
+
+static const sb_arg INFO_ARGS[] = {
+    {"FILE", NULL, SB_ARG_POSITIONAL, offsetof(info_args, file), NULL, 0, 0, NULL,
+     SB_ARG_REQUIRED, "a trace, a shapiq .npz or .json game"},
+    {"--json", NULL, SB_ARG_FLAG, offsetof(info_args, json), NULL, 0, 0, NULL, 0,
+     "print one JSON object"},
+    {NULL, NULL, 0, 0, NULL, 0, 0, NULL, 0, NULL},
+};
+
+static const sb_command_spec INFO_SPEC = {
+    "trace info",
+    "Print a trace's header, its record count and coverage of the 2^n masks, the range\n"
+    "of its values and, for a full table, the energy of the exact Fourier spectrum by\n"
+    "degree (ground truth by FWHT).\n",
+    INFO_ARGS, NULL,
+};
+
 static int cmd_info(int argc, char **argv) {
-  if (wants_help(argc, argv)) {
-    printf("usage: spexbench trace info FILE [--json]\n\n"
-           "Print a trace's header, its record count and coverage of the 2^n masks, the range\n"
-           "of its values and, for a full table, the energy of the exact Fourier spectrum by\n"
-           "degree (ground truth by FWHT).  FILE: a trace, a shapiq .npz or .json game.\n");
-    return 0;
-  }
-  const char *file = NULL;
-  int json_out = 0;
-  for (int i = 1; i < argc; i++) {
-    if (!strcmp(argv[i], "--json")) json_out = 1;
-    else if (argv[i][0] == '-') return usage_error("info", "unknown option", argv[i]);
-    else if (!file) file = argv[i];
-    else return usage_error("info", "unexpected argument", argv[i]);
-  }
-  if (!file) return usage_error("info", "missing FILE", NULL);
+  info_args ia = {NULL, 0};
+  int r = sb_args_parse(&INFO_SPEC, argc, argv, &ia, NULL);
+  if (r) return SB_ARGS_EXIT(r);
+  const char *file = ia.file;
+  int json_out = ia.json;
   sb_error err = {0};
   sb_trace *t = NULL;
   sb_trace_read_info ri = {0};
@@ -104,6 +117,10 @@ static int cmd_info(int argc, char **argv) {
     lo = v < lo ? v : lo;
     hi = v > hi ? v : hi;
     mean += (v - mean) / (double)(i + 1);
+  }
+  if (!isfinite(mean)) { /* v - mean overflowed (values of both signs near DBL_MAX) */
+    mean = 0;
+    for (size_t i = 0; i < t->count; i++) mean += t->values[i] / (double)t->count;
   }
   int full = sb_trace_is_full(t);
   double deg[5] = {0, 0, 0, 0, 0}, total = 0;
@@ -129,6 +146,15 @@ static int cmd_info(int argc, char **argv) {
       free(sq);
     }
     free(tab);
+    if (!isfinite(total)) {
+      sb_error_set(&err, SB_ENUMERIC,
+                   "%s: values up to %.6g overflow double precision in the Fourier energies "
+                   "(their squares exceed 1.8e308): the spectrum's energy by degree cannot be "
+                   "reported (rescale the values)",
+                   file, fabs(lo) > fabs(hi) ? lo : hi);
+      sb_trace_free(t);
+      return sb_cli_fail(&err);
+    }
   }
   char total_s[32];
   if (t->h.n < 64) snprintf(total_s, sizeof total_s, "%llu", 1ULL << t->h.n);
@@ -223,43 +249,51 @@ static int split_names(const char *s, size_t n, char ***out, sb_error *err) {
   return SB_OK;
 }
 
+typedef struct import_args {
+  const char *src, *out, *names, *model, *meaning, *input, *masking;
+  size_t batch;
+  int force;
+} import_args;
+
+static const sb_arg IMPORT_ARGS[] = {
+    {"SRC", NULL, SB_ARG_POSITIONAL, offsetof(import_args, src), NULL, 0, 0, NULL,
+     SB_ARG_REQUIRED, "a shapiq .npz or .json game, or a trace"},
+    {"-o", "--output", SB_ARG_STRING, offsetof(import_args, out), "FILE", 0, 0, NULL,
+     SB_ARG_REQUIRED, "output trace (conventionally .sbt.gz); written atomically"},
+    {"--force", NULL, SB_ARG_FLAG, offsetof(import_args, force), NULL, 0, 0, NULL, 0,
+     "replace FILE if it exists (otherwise refused)"},
+    {"--model", NULL, SB_ARG_STRING, offsetof(import_args, model), "S", 0, 0, NULL, 0,
+     "header field: the model"},
+    {"--value-meaning", NULL, SB_ARG_STRING, offsetof(import_args, meaning), "S", 0, 0, NULL, 0,
+     "header field: what a value is (\"logit\", ...)"},
+    {"--input", NULL, SB_ARG_STRING, offsetof(import_args, input), "S", 0, 0, NULL, 0,
+     "header field: the explained input"},
+    {"--masking", NULL, SB_ARG_STRING, offsetof(import_args, masking), "S", 0, 0, NULL, 0,
+     "header field: how features are removed"},
+    {"--feature-names", NULL, SB_ARG_STRING, offsetof(import_args, names), "a,b,...", 0, 0, NULL,
+     0, "header field: the n feature names"},
+    {"--batch", NULL, SB_ARG_SIZE, offsetof(import_args, batch), "N", 1, (size_t)1 << 30, NULL, 0,
+     "records per gzip member (default 4096)"},
+    {NULL, NULL, 0, 0, NULL, 0, 0, NULL, 0, NULL},
+};
+
+static const sb_command_spec IMPORT_SPEC = {
+    "trace import",
+    "Convert SRC to a trace.  SRC: a shapiq precomputed game (.npz: values, coalitions,\n"
+    "n_players), a shapiq JSON game file (.json: metadata + data {\"Empty\": v, \"0,3\": v}),\n"
+    "or a trace (re-written, e.g. to add header fields).  The options set header fields.\n",
+    IMPORT_ARGS, NULL,
+};
+
 static int cmd_import(int argc, char **argv) {
-  if (wants_help(argc, argv)) {
-    printf("usage: spexbench trace import SRC -o FILE [--force] [--model S] [--value-meaning S]\n"
-           "                              [--input S] [--masking S] [--feature-names a,b,...]\n"
-           "                              [--batch N]\n\n"
-           "Convert SRC to a trace.  SRC: a shapiq precomputed game (.npz: values, coalitions,\n"
-           "n_players), a shapiq JSON game file (.json: metadata + data {\"Empty\": v, \"0,3\": v}),\n"
-           "or a trace (re-written, e.g. to add header fields).  The options set header fields.\n"
-           "  -o FILE        output trace (conventionally .sbt.gz); written atomically\n"
-           "  --force        replace FILE if it exists (otherwise refused)\n"
-           "  --batch N      records per gzip member (default 4096)\n");
-    return 0;
-  }
-  const char *src = NULL, *outp = NULL, *names = NULL;
-  const char *model = NULL, *meaning = NULL, *input = NULL, *masking = NULL;
-  long batch = 4096;
-  int force = 0;
-  for (int i = 1; i < argc; i++) {
-    const char *a = argv[i];
-    int more = i + 1 < argc;
-    if ((!strcmp(a, "-o") || !strcmp(a, "--output")) && more) outp = argv[++i];
-    else if (!strcmp(a, "--force")) force = 1;
-    else if (!strcmp(a, "--model") && more) model = argv[++i];
-    else if (!strcmp(a, "--value-meaning") && more) meaning = argv[++i];
-    else if (!strcmp(a, "--input") && more) input = argv[++i];
-    else if (!strcmp(a, "--masking") && more) masking = argv[++i];
-    else if (!strcmp(a, "--feature-names") && more) names = argv[++i];
-    else if (!strcmp(a, "--batch") && more) {
-      char *end;
-      batch = strtol(argv[++i], &end, 10);
-      if (*end || batch < 1) return usage_error("import", "--batch: expected a positive integer, got", argv[i]);
-    } else if (a[0] == '-') return usage_error("import", "unknown or incomplete option", a);
-    else if (!src) src = a;
-    else return usage_error("import", "unexpected argument", a);
-  }
-  if (!src) return usage_error("import", "missing SRC", NULL);
-  if (!outp) return usage_error("import", "missing -o FILE", NULL);
+  import_args a = {NULL, NULL, NULL, NULL, NULL, NULL, NULL, 4096, 0};
+  int r = sb_args_parse(&IMPORT_SPEC, argc, argv, &a, NULL);
+  if (r) return SB_ARGS_EXIT(r);
+  if ((r = check_output(&IMPORT_SPEC, a.out))) return r;
+  const char *src = a.src, *outp = a.out, *names = a.names;
+  const char *model = a.model, *meaning = a.meaning, *input = a.input, *masking = a.masking;
+  size_t batch = a.batch;
+  int force = a.force;
   sb_error err = {0};
   if (!force && sb_file_exists(outp)) {
     sb_error_set(&err, SB_EIO, "%s exists (use --force to replace it)", outp);
@@ -284,7 +318,7 @@ static int cmd_import(int argc, char **argv) {
       t->h.feature_names = fn;
     }
   }
-  if (!rc) rc = sb_trace_write(outp, t, (size_t)batch, &err);
+  if (!rc) rc = sb_trace_write(outp, t, batch, &err);
   if (!rc)
     fprintf(stderr, "spexbench: wrote %s: n = %zu, %zu records%s\n", outp, t->h.n, t->count,
             sb_trace_is_full(t) ? " (full table)" : "");
@@ -294,104 +328,47 @@ static int cmd_import(int argc, char **argv) {
 
 /* ==== export ============================================================= */
 
-static int export_csv(const sb_trace *t, const char *out, sb_error *err) {
-  sb_atomic_file af;
-  int rc = sb_atomic_open(&af, out, err);
-  if (rc) return rc;
-  char *m = malloc(t->h.n + 1);
-  if (!m) {
-    sb_atomic_abort(&af);
-    return sb_error_set(err, SB_ENOMEM, "out of memory");
-  }
-  fprintf(af.fp, "mask,value\n");
-  for (size_t i = 0; i < t->count; i++) {
-    sb_mask_to_string(t->masks + i * t->words, t->h.n, m);
-    fprintf(af.fp, "%s,%.17g\n", m, t->values[i]);
-  }
-  free(m);
-  if (ferror(af.fp)) {
-    sb_atomic_abort(&af);
-    return sb_error_set(err, SB_EIO, "%s: write failed", out);
-  }
-  return sb_atomic_commit(&af, err);
-}
+typedef struct export_args {
+  const char *file, *out;
+  int format, force;
+} export_args;
 
-static int export_json(const sb_trace *t, const char *out, sb_error *err) {
-  json_t *root = json_object(), *meta = json_object(), *data = json_object();
-  if (!root || !meta || !data) {
-    json_decref(root), json_decref(meta), json_decref(data);
-    return sb_error_set(err, SB_ENOMEM, "out of memory");
-  }
-  json_object_set_new(meta, "n_players", json_integer((json_int_t)t->h.n));
-  json_object_set_new(meta, "game_name", json_string(t->h.model ? t->h.model : "spexbench_trace"));
-  json_t *nv = t->h.extra ? json_object_get(t->h.extra, "normalization_value") : NULL;
-  json_object_set_new(meta, "normalization_value", nv ? json_copy(nv) : json_real(0.0));
-  json_object_set_new(meta, "precompute_flag", json_false());
-  json_object_set_new(meta, "precomputed", json_boolean(sb_trace_is_full(t)));
-  if (t->h.feature_names) {
-    json_t *a = json_array();
-    for (size_t i = 0; i < t->h.n; i++) json_array_append_new(a, json_string(t->h.feature_names[i]));
-    json_object_set_new(meta, "player_names", a);
-  } else {
-    json_object_set_new(meta, "player_names", json_null());
-  }
-  size_t *idx = malloc(t->h.n * sizeof *idx);
-  char *key = malloc(t->h.n * 7 + 8);
-  if (!idx || !key) {
-    free(idx), free(key);
-    json_decref(root), json_decref(meta), json_decref(data);
-    return sb_error_set(err, SB_ENOMEM, "out of memory");
-  }
-  for (size_t r = 0; r < t->count; r++) {
-    size_t k = sb_mask_indices(t->masks + r * t->words, t->words, idx);
-    if (k == 0) strcpy(key, "Empty");
-    else {
-      size_t used = 0;
-      for (size_t j = 0; j < k; j++) used += (size_t)sprintf(key + used, "%s%zu", j ? "," : "", idx[j]);
-    }
-    json_object_set_new(data, key, json_real(t->values[r]));
-  }
-  free(idx);
-  free(key);
-  json_object_set_new(root, "data_type", json_string("game"));
-  json_object_set_new(root, "metadata", meta);
-  json_object_set_new(root, "data", data);
-  int rc = sb_json_write_atomic(root, out, err);
-  json_decref(root);
-  return rc;
-}
+static const sb_arg EXPORT_ARGS[] = {
+    {"FILE", NULL, SB_ARG_POSITIONAL, offsetof(export_args, file), NULL, 0, 0, NULL,
+     SB_ARG_REQUIRED, "a trace, a shapiq .npz or .json game"},
+    {"-o", "--output", SB_ARG_STRING, offsetof(export_args, out), "OUT", 0, 0, NULL,
+     SB_ARG_REQUIRED, "the output file (not a directory); written atomically"},
+    {"--format", NULL, SB_ARG_CHOICE, offsetof(export_args, format), "csv|npz|json", 0, 0,
+     "csv|npz|json", 0, "default: OUT's extension"},
+    {"--force", NULL, SB_ARG_FLAG, offsetof(export_args, force), NULL, 0, 0, NULL, 0,
+     "replace OUT if it exists (otherwise refused)"},
+    {NULL, NULL, 0, 0, NULL, 0, 0, NULL, 0, NULL},
+};
+
+static const sb_command_spec EXPORT_SPEC = {
+    "trace export",
+    "Write a trace's records elsewhere (atomically):\n"
+    "  csv   'mask,value' lines, the mask as n 0/1 characters (feature 0 first)\n"
+    "  npz   a shapiq precomputed game (full 2^n tables only, n <= " SB_STR(SB_NPZ_MAX_N) ")\n"
+    "  json  a shapiq JSON game file (Game.load / load_values read it)\n",
+    EXPORT_ARGS, NULL,
+};
 
 static int cmd_export(int argc, char **argv) {
-  if (wants_help(argc, argv)) {
-    printf("usage: spexbench trace export FILE -o OUT [--format csv|npz|json] [--force]\n\n"
-           "Write a trace's records elsewhere (atomically):\n"
-           "  csv   'mask,value' lines, the mask as n 0/1 characters (feature 0 first)\n"
-           "  npz   a shapiq precomputed game (full 2^n tables only, n <= %d)\n"
-           "  json  a shapiq JSON game file (Game.load / load_values read it)\n"
-           "The format defaults to OUT's extension.\n",
-           SB_NPZ_MAX_N);
-    return 0;
-  }
-  const char *file = NULL, *outp = NULL, *fmt = NULL;
-  int force = 0;
-  for (int i = 1; i < argc; i++) {
-    const char *a = argv[i];
-    int more = i + 1 < argc;
-    if ((!strcmp(a, "-o") || !strcmp(a, "--output")) && more) outp = argv[++i];
-    else if (!strcmp(a, "--format") && more) fmt = argv[++i];
-    else if (!strcmp(a, "--force")) force = 1;
-    else if (a[0] == '-') return usage_error("export", "unknown or incomplete option", a);
-    else if (!file) file = a;
-    else return usage_error("export", "unexpected argument", a);
-  }
-  if (!file) return usage_error("export", "missing FILE", NULL);
-  if (!outp) return usage_error("export", "missing -o OUT", NULL);
+  static const char *const formats[] = {"csv", "npz", "json"};
+  export_args a = {NULL, NULL, -1, 0};
+  int r = sb_args_parse(&EXPORT_SPEC, argc, argv, &a, NULL);
+  if (r) return SB_ARGS_EXIT(r);
+  if ((r = check_output(&EXPORT_SPEC, a.out))) return r;
+  const char *file = a.file, *outp = a.out, *fmt = a.format >= 0 ? formats[a.format] : NULL;
+  int force = a.force;
   if (!fmt) {
     const char *dot = strrchr(outp, '.');
     fmt = dot ? dot + 1 : "";
   }
-  if (strcmp(fmt, "csv") && strcmp(fmt, "npz") && strcmp(fmt, "json"))
-    return usage_error("export", "--format: expected csv, npz or json, got", fmt);
+  if (!sb_trace_export_format_find(fmt))
+    return sb_args_error(&EXPORT_SPEC, "cannot tell the format from '%s': use --format "
+                         "csv|npz|json", outp);
   sb_error err = {0};
   if (!force && sb_file_exists(outp)) {
     sb_error_set(&err, SB_EIO, "%s exists (use --force to replace it)", outp);
@@ -399,22 +376,7 @@ static int cmd_export(int argc, char **argv) {
   }
   sb_trace *t = NULL;
   if (sb_trace_import_any(file, &t, &err)) return sb_cli_fail(&err);
-  int rc;
-  if (!strcmp(fmt, "csv")) {
-    rc = export_csv(t, outp, &err);
-  } else if (!strcmp(fmt, "json")) {
-    rc = export_json(t, outp, &err);
-  } else {
-    double *tab = NULL;
-    rc = sb_trace_to_table(t, &tab, &err);
-    if (rc) sb_error_prefix(&err, "%s: cannot export as .npz", file);
-    else {
-      json_t *nv = t->h.extra ? json_object_get(t->h.extra, "normalization_value") : NULL;
-      rc = sb_npz_game_write(outp, (unsigned)t->h.n, tab, 1,
-                             nv && json_is_number(nv) ? json_number_value(nv) : tab[0], &err);
-    }
-    free(tab);
-  }
+  int rc = sb_trace_export(t, fmt, outp, &err);
   if (!rc) fprintf(stderr, "spexbench: wrote %s (%zu records)\n", outp, t->count);
   sb_trace_free(t);
   return rc ? sb_cli_fail(&err) : 0;
@@ -422,32 +384,37 @@ static int cmd_export(int argc, char **argv) {
 
 /* ==== verify ============================================================= */
 
+typedef struct verify_args {
+  const char *file;
+  int full;
+  uint64_t records;
+} verify_args;
+
+static const sb_arg VERIFY_ARGS[] = {
+    {"FILE", NULL, SB_ARG_POSITIONAL, offsetof(verify_args, file), NULL, 0, 0, NULL,
+     SB_ARG_REQUIRED, "a trace, a shapiq .npz or .json game"},
+    {"--full", NULL, SB_ARG_FLAG, offsetof(verify_args, full), NULL, 0, 0, NULL, 0,
+     "also require all 2^n masks"},
+    {"--records", NULL, SB_ARG_UINT64, offsetof(verify_args, records), "N", 0, UINT64_MAX - 1,
+     NULL, 0, "also require exactly N records (detects a file cut between batches)"},
+    {NULL, NULL, 0, 0, NULL, 0, 0, NULL, 0, NULL},
+};
+
+static const sb_command_spec VERIFY_SPEC = {
+    "trace verify",
+    "Read FILE strictly: magic and version, header, every record (mask length and\n"
+    "characters, finite values, no conflicting duplicates), every batch trailer (count,\n"
+    "running total, CRC-32) and the gzip stream itself.  Exit 0 and print a summary if\n"
+    "all is well, else exit 1 with 'FILE: record N: problem'.\n",
+    VERIFY_ARGS, NULL,
+};
+
 static int cmd_verify(int argc, char **argv) {
-  if (wants_help(argc, argv)) {
-    printf("usage: spexbench trace verify FILE [--full] [--records N]\n\n"
-           "Read FILE strictly: magic and version, header, every record (mask length and\n"
-           "characters, finite values, no conflicting duplicates), every batch trailer (count,\n"
-           "running total, CRC-32) and the gzip stream itself.  Exit 0 and print a summary if\n"
-           "all is well, else exit 1 with 'FILE: record N: problem'.\n"
-           "  --full         also require all 2^n masks\n"
-           "  --records N    also require exactly N records (detects a file cut between batches)\n");
-    return 0;
-  }
-  const char *file = NULL;
-  int full = 0;
-  long long want = -1;
-  for (int i = 1; i < argc; i++) {
-    const char *a = argv[i];
-    if (!strcmp(a, "--full")) full = 1;
-    else if (!strcmp(a, "--records") && i + 1 < argc) {
-      char *end;
-      want = strtoll(argv[++i], &end, 10);
-      if (*end || want < 0) return usage_error("verify", "--records: expected a count, got", argv[i]);
-    } else if (a[0] == '-') return usage_error("verify", "unknown or incomplete option", a);
-    else if (!file) file = a;
-    else return usage_error("verify", "unexpected argument", a);
-  }
-  if (!file) return usage_error("verify", "missing FILE", NULL);
+  verify_args a = {NULL, 0, UINT64_MAX};
+  int r = sb_args_parse(&VERIFY_SPEC, argc, argv, &a, NULL);
+  if (r) return SB_ARGS_EXIT(r);
+  const char *file = a.file;
+  int full = a.full;
   sb_error err = {0};
   sb_trace *t = NULL;
   sb_trace_read_info ri = {0};
@@ -461,9 +428,9 @@ static int cmd_verify(int argc, char **argv) {
     sb_trace_free(t);
     return sb_cli_fail(&err);
   }
-  if (want >= 0 && (size_t)want != t->count) {
-    sb_error_set(&err, SB_EFORMAT, "%s: %zu records, expected %lld (truncated between batches?)",
-                 file, t->count, want);
+  if (a.records != UINT64_MAX && a.records != (uint64_t)t->count) {
+    sb_error_set(&err, SB_EFORMAT, "%s: %zu records, expected %llu (truncated between batches?)",
+                 file, t->count, (unsigned long long)a.records);
     sb_trace_free(t);
     return sb_cli_fail(&err);
   }

@@ -25,7 +25,9 @@ int sb_error_prefix(sb_error *err, const char *fmt, ...) {
   vsnprintf(prefix, sizeof prefix, fmt, ap);
   va_end(ap);
   memcpy(old, err->msg, sizeof old);
-  snprintf(err->msg, sizeof err->msg, "%s: %s", prefix, old);
+  /* the prefix (< 512 bytes) first; the old message gets what room is left */
+  int room = (int)(sizeof err->msg - strlen(prefix) - 3);
+  snprintf(err->msg, sizeof err->msg, "%s: %.*s", prefix, room, old);
   return err->code;
 }
 

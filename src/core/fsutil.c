@@ -1,4 +1,10 @@
-/* Atomic file writes and small file-system helpers (see fsutil.h). */
+/* Atomic file writes and small file-system helpers (see fsutil.h).
+ *
+ * The atomic file's stream is a stdio cookie stream over the temporary file's
+ * descriptor whose write function keeps the errno of the first failed write(2):
+ * stdio reports a failed buffered write only as ferror(), and by the time the
+ * caller commits, errno belongs to some later call — a message built from it
+ * names the wrong fault. */
 #include "core/fsutil.h"
 
 #include <errno.h>
@@ -8,8 +14,31 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+static ssize_t af_write(void *cookie, const char *buf, size_t size) {
+  sb_atomic_file *af = cookie;
+  size_t done = 0;
+  while (done < size) {
+    ssize_t k = write(af->fd, buf + done, size - done);
+    if (k < 0 && errno == EINTR) continue;
+    if (k <= 0) {
+      if (!af->write_errno) af->write_errno = k < 0 ? errno : EIO;
+      return done ? (ssize_t)done : -1;
+    }
+    done += (size_t)k;
+  }
+  return (ssize_t)done;
+}
+
+static int af_close(void *cookie) {
+  sb_atomic_file *af = cookie;
+  int rc = close(af->fd);
+  af->fd = -1;
+  return rc;
+}
+
 int sb_atomic_open(sb_atomic_file *af, const char *path, sb_error *err) {
   memset(af, 0, sizeof *af);
+  af->fd = -1;
   if (strlen(path) + 16 >= sizeof af->path)
     return sb_error_set(err, SB_EIO, "%s: path too long", path);
   /* rename() would replace whatever is there: never a device, FIFO or directory
@@ -28,22 +57,29 @@ int sb_atomic_open(sb_atomic_file *af, const char *path, sb_error *err) {
                         strerror(e));
   }
   fchmod(fd, 0644);
-  af->fp = fdopen(fd, "w");
+  af->fd = fd;
+  cookie_io_functions_t io = {NULL, af_write, NULL, af_close};
+  af->fp = fopencookie(af, "w", io);
   if (!af->fp) {
+    int e = errno;
     close(fd);
+    af->fd = -1;
     unlink(af->tmp);
     af->tmp[0] = '\0';
-    return sb_error_set(err, SB_EIO, "%s: fdopen failed", path);
+    return sb_error_set(err, SB_EIO, "%s: cannot open a stream: %s", path, strerror(e));
   }
   return SB_OK;
 }
 
 int sb_atomic_commit(sb_atomic_file *af, sb_error *err) {
   if (!af->fp) return sb_error_set(err, SB_EIO, "%s: not open", af->path);
-  int bad = ferror(af->fp);
-  if (fflush(af->fp) != 0) bad = 1;
-  int e = errno;
-  if (!bad && fsync(fileno(af->fp)) != 0) {
+  int bad = ferror(af->fp), e = 0;
+  if (fflush(af->fp) != 0) {
+    bad = 1;
+    e = errno;
+  }
+  if (af->write_errno) e = af->write_errno; /* the first failed write is the cause */
+  if (!bad && fsync(af->fd) != 0) {
     bad = 1;
     e = errno;
   }
@@ -80,9 +116,9 @@ int sb_write_file_atomic(const char *path, const void *data, size_t len, sb_erro
   int rc = sb_atomic_open(&af, path, err);
   if (rc) return rc;
   if (len && fwrite(data, 1, len, af.fp) != len) {
-    int e = errno;
+    int e = af.write_errno;
     sb_atomic_abort(&af);
-    return sb_error_set(err, SB_EIO, "%s: write failed: %s", path, strerror(e));
+    return sb_error_set(err, SB_EIO, "%s: write failed: %s", path, e ? strerror(e) : "stream error");
   }
   return sb_atomic_commit(&af, err);
 }
@@ -97,9 +133,10 @@ int sb_json_write_atomic(const json_t *j, const char *path, sb_error *err) {
   rc = sb_atomic_open(&af, path, err);
   if (rc == SB_OK) {
     if (fwrite(text, 1, len, af.fp) != len || fputc('\n', af.fp) == EOF) {
-      int e = errno;
+      int e = af.write_errno;
       sb_atomic_abort(&af);
-      rc = sb_error_set(err, SB_EIO, "%s: write failed: %s", path, strerror(e));
+      rc = sb_error_set(err, SB_EIO, "%s: write failed: %s", path,
+                        e ? strerror(e) : "stream error");
     } else {
       rc = sb_atomic_commit(&af, err);
     }

@@ -13,9 +13,13 @@ typedef struct sb_atomic_file {
   FILE *fp;          /* write here */
   char path[4096];   /* final path */
   char tmp[4096];    /* temporary path */
+  int fd;            /* the temporary file under fp */
+  int write_errno;   /* errno of the first failed write(2) through fp, or 0 */
 } sb_atomic_file;
 
-/* Open a temporary file next to `path`.  SB_EIO with a message on failure. */
+/* Open a temporary file next to `path`.  SB_EIO with a message on failure.
+ * `af` must stay where it is until commit or abort (fp's writes record their
+ * errno in it, so a failure reported at commit names the real cause). */
 int sb_atomic_open(sb_atomic_file *af, const char *path, sb_error *err);
 /* Flush, fsync and rename over `path`; on any failure the temp file is removed
  * and the old `path` (if any) is untouched. */

@@ -1,6 +1,7 @@
 /* Packed-bitset masks and mask batches (see mask.h for the layout). */
 #include "core/mask.h"
 
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -59,6 +60,47 @@ uint64_t sb_mask_hash(const uint64_t *m, size_t words, uint64_t seed) {
   uint64_t h = mix64(seed ^ 0x9e3779b97f4a7c15ULL);
   for (size_t w = 0; w < words; w++) h = mix64(h ^ (m[w] + 0x9e3779b97f4a7c15ULL * (w + 1)));
   return h;
+}
+
+/* MurmurHash3's fmix64: a second bijective mixer, independent of mix64's constants. */
+static inline uint64_t fmix64(uint64_t z) {
+  z = (z ^ (z >> 33)) * 0xff51afd7ed558ccdULL;
+  z = (z ^ (z >> 33)) * 0xc4ceb9fe1a85ec53ULL;
+  return z ^ (z >> 33);
+}
+
+/* NH keys (UMAC, Black et al. 1999): one 64-bit key per mask word, and two more
+ * for the Toeplitz shift; fixed pseudo-random values, built once. */
+#define FP_KEYS ((size_t)SB_MAX_N / 64 + 4)
+static uint64_t fp_keys[FP_KEYS];
+static pthread_once_t fp_once = PTHREAD_ONCE_INIT;
+static void fp_keys_init(void) {
+  for (size_t i = 0; i < FP_KEYS; i++) fp_keys[i] = mix64(0x243f6a8885a308d3ULL + i);
+}
+
+void sb_mask_fingerprint(const uint64_t *m, size_t words, uint64_t fp[2]) {
+  pthread_once(&fp_once, fp_keys_init);
+  /* NH: Σ_j (x_2j + k_2j)(x_2j+1 + k_2j+1) mod 2^128, once with keys k and once
+   * with k shifted by two words; two accumulators per pass for throughput */
+  typedef unsigned __int128 u128;
+  const uint64_t *k = fp_keys;
+  u128 a0 = 0, a1 = 0, b0 = 0, b1 = 0;
+  size_t w = 0;
+  for (; w + 4 <= words; w += 4) {
+    a0 += (u128)(m[w] + k[w]) * (m[w + 1] + k[w + 1]);
+    b0 += (u128)(m[w] + k[w + 2]) * (m[w + 1] + k[w + 3]);
+    a1 += (u128)(m[w + 2] + k[w + 2]) * (m[w + 3] + k[w + 3]);
+    b1 += (u128)(m[w + 2] + k[w + 4]) * (m[w + 3] + k[w + 5]);
+  }
+  for (; w < words; w += 2) {
+    uint64_t x0 = m[w], x1 = w + 1 < words ? m[w + 1] : 0;
+    a0 += (u128)(x0 + k[w]) * (x1 + k[w + 1]);
+    b0 += (u128)(x0 + k[w + 2]) * (x1 + k[w + 3]);
+  }
+  u128 a = a0 + a1, b = b0 + b1;
+  /* 128 -> 64 bits per pass, with different mixers */
+  fp[0] = mix64((uint64_t)a ^ mix64((uint64_t)(a >> 64) ^ words));
+  fp[1] = fmix64((uint64_t)b ^ fmix64((uint64_t)(b >> 64) ^ ~(uint64_t)words));
 }
 
 size_t sb_mask_indices(const uint64_t *m, size_t words, size_t *out) {

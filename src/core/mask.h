@@ -14,7 +14,9 @@
 
 #include "core/error.h"
 
-#define SB_MAX_N 65536 /* hard limit on the number of features */
+/* The one limit on the number of features, 2^20 (a mask is then 128 KiB); every
+ * reader, family and check refers to this. */
+#define SB_MAX_N (1 << 20)
 
 static inline size_t sb_mask_words(size_t n) { return (n + 63) / 64; }
 
@@ -65,6 +67,14 @@ void sb_mask_random(uint64_t *m, size_t n, const gsl_rng *r);
 void sb_mask_random_size(uint64_t *m, size_t n, size_t size, const gsl_rng *r);
 /* 64-bit hash of a mask with a seed (well mixed; used for caches and noise). */
 uint64_t sb_mask_hash(const uint64_t *m, size_t words, uint64_t seed);
+/* A 128-bit fingerprint of a mask: two NH hashes (UMAC's, keys shifted Toeplitz-wise
+ * by two words) of its words, each folded to 64 bits by a different mixer.  NH is
+ * 2^-64-almost-universal, the shifted pair 2^-128; with the folds, two distinct
+ * masks share a fingerprint with probability about 2^-126 (the keys are fixed
+ * pseudo-random values, not secret: this is for masks an algorithm chose, not an
+ * adversary's).  About one multiply per word.  Used where storing whole large
+ * masks costs too much (the oracle's cache above 1,024 features). */
+void sb_mask_fingerprint(const uint64_t *m, size_t words, uint64_t fp[2]);
 /* Indices of set bits, ascending; returns the count (out must hold popcount). */
 size_t sb_mask_indices(const uint64_t *m, size_t words, size_t *out);
 /* Mask as a string of n '0'/'1' characters (feature 0 first); buf holds n+1. */

@@ -4,13 +4,6 @@
 #include <math.h>
 #include <string.h>
 
-uint64_t sb_mix64(uint64_t z) {
-  z += 0x9e3779b97f4a7c15ULL;
-  z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-  z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-  return z ^ (z >> 31);
-}
-
 static uint64_t hash_str(uint64_t h, const char *s) {
   /* FNV-1a over the bytes, then mixed with the running hash. */
   uint64_t f = 0xcbf29ce484222325ULL;

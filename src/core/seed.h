@@ -8,8 +8,14 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/* splitmix64 finaliser. */
-uint64_t sb_mix64(uint64_t x);
+/* splitmix64 finaliser: the project's one 64-bit mixer (seeds, noise, the mask
+ * map's hash).  Inline: it sits in the mask map's probe loop. */
+static inline uint64_t sb_mix64(uint64_t z) {
+  z += 0x9e3779b97f4a7c15ULL;
+  z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+  z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+  return z ^ (z >> 31);
+}
 /* Hash a NULL-terminated list of strings together with a master seed. */
 uint64_t sb_seed_derive(uint64_t master, const char *const *parts);
 /* Convenience: master + one label + one integer. */

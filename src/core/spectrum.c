@@ -1,5 +1,5 @@
 /* Sparse spectra in the Fourier or Möbius basis, with evaluation, the exact
- * Fourier <-> Möbius conversions of ALGORITHMS.md §1, summaries and JSON I/O. */
+ * Fourier <-> Möbius conversions of ../shared/design/ALGORITHMS.md §1, summaries and JSON I/O. */
 #include "core/spectrum.h"
 
 #include <math.h>
@@ -18,11 +18,10 @@ sb_spectrum *sb_spectrum_alloc(sb_basis basis, size_t n) {
   s->n = n;
   s->words = sb_mask_words(n);
   s->cap = 16;
-  s->nslots = 32;
   s->keys = calloc(s->cap * s->words, sizeof *s->keys);
   s->values = calloc(s->cap, sizeof *s->values);
-  s->slots = calloc(s->nslots, sizeof *s->slots);
-  if (!s->keys || !s->values || !s->slots) {
+  int rc = sb_maskmap_init(&s->index, s->words, s->cap);
+  if (!s->keys || !s->values || rc) {
     sb_spectrum_free(s);
     return NULL;
   }
@@ -33,7 +32,7 @@ void sb_spectrum_free(sb_spectrum *s) {
   if (!s) return;
   free(s->keys);
   free(s->values);
-  free(s->slots);
+  sb_maskmap_release(&s->index);
   free(s);
 }
 
@@ -45,40 +44,18 @@ sb_spectrum *sb_spectrum_clone(const sb_spectrum *s) {
   *c = *s;
   c->keys = malloc(s->cap * s->words * sizeof *c->keys);
   c->values = malloc(s->cap * sizeof *c->values);
-  c->slots = malloc(s->nslots * sizeof *c->slots);
-  if (!c->keys || !c->values || !c->slots) {
+  int rc = sb_maskmap_copy(&c->index, &s->index);
+  if (!c->keys || !c->values || rc) {
     sb_spectrum_free(c);
     return NULL;
   }
   memcpy(c->keys, s->keys, s->count * s->words * sizeof *c->keys);
   memcpy(c->values, s->values, s->count * sizeof *c->values);
-  memcpy(c->slots, s->slots, s->nslots * sizeof *c->slots);
   return c;
 }
 
-static size_t slot_of(const sb_spectrum *s, const uint64_t *set) {
-  size_t mask = s->nslots - 1;
-  size_t h = (size_t)sb_mask_hash(set, s->words, 0x5bd1e995u) & mask;
-  for (;;) {
-    size_t t = s->slots[h];
-    if (t == 0 || sb_mask_equal(sb_spectrum_key(s, t - 1), set, s->words)) return h;
-    h = (h + 1) & mask;
-  }
-}
-
-static int rehash(sb_spectrum *s, size_t nslots) {
-  size_t *ns = calloc(nslots, sizeof *ns);
-  if (!ns) return SB_ENOMEM;
-  free(s->slots);
-  s->slots = ns;
-  s->nslots = nslots;
-  for (size_t i = 0; i < s->count; i++) s->slots[slot_of(s, sb_spectrum_key(s, i))] = i + 1;
-  return SB_OK;
-}
-
 long sb_spectrum_find(const sb_spectrum *s, const uint64_t *set) {
-  size_t t = s->slots[slot_of(s, set)];
-  return t ? (long)(t - 1) : -1;
+  return sb_maskmap_find(&s->index, s->keys, set);
 }
 
 double sb_spectrum_get(const sb_spectrum *s, const uint64_t *set) {
@@ -86,28 +63,31 @@ double sb_spectrum_get(const sb_spectrum *s, const uint64_t *set) {
   return i < 0 ? 0.0 : s->values[i];
 }
 
+/* Room for one more term in the key and value arrays. */
+static int reserve_one(sb_spectrum *s) {
+  if (s->count < s->cap) return SB_OK;
+  size_t cap = s->cap * 2;
+  uint64_t *k = realloc(s->keys, cap * s->words * sizeof *k);
+  if (!k) return SB_ENOMEM;
+  s->keys = k;
+  double *v = realloc(s->values, cap * sizeof *v);
+  if (!v) return SB_ENOMEM;
+  s->values = v;
+  s->cap = cap;
+  return SB_OK;
+}
+
 static int insert(sb_spectrum *s, const uint64_t *set, double value, int accumulate) {
-  size_t h = slot_of(s, set);
-  if (s->slots[h]) {
-    size_t i = s->slots[h] - 1;
+  if (reserve_one(s)) return SB_ENOMEM;
+  long i = sb_maskmap_find_or_add(&s->index, s->keys, set, s->count);
+  if (i < 0) return SB_ENOMEM;
+  if ((size_t)i < s->count) {
     s->values[i] = accumulate ? s->values[i] + value : value;
     return SB_OK;
-  }
-  if (s->count == s->cap) {
-    size_t cap = s->cap * 2;
-    uint64_t *k = realloc(s->keys, cap * s->words * sizeof *k);
-    if (!k) return SB_ENOMEM;
-    s->keys = k;
-    double *v = realloc(s->values, cap * sizeof *v);
-    if (!v) return SB_ENOMEM;
-    s->values = v;
-    s->cap = cap;
   }
   memcpy(s->keys + s->count * s->words, set, s->words * sizeof *set);
   s->values[s->count] = value;
   s->count++;
-  if (2 * s->count > s->nslots) return rehash(s, s->nslots * 2);
-  s->slots[h] = s->count;
   return SB_OK;
 }
 
@@ -149,13 +129,13 @@ void sb_spectrum_prune(sb_spectrum *s, double tol) {
   }
   if (j != s->count) {
     s->count = j;
-    rehash(s, s->nslots); /* same size: cannot fail to allocate less than before... */
+    sb_maskmap_rebuild(&s->index, s->keys, j); /* fewer keys: the table never grows */
   }
 }
 
 void sb_spectrum_reset(sb_spectrum *s) {
   s->count = 0;
-  memset(s->slots, 0, s->nslots * sizeof *s->slots);
+  sb_maskmap_reset(&s->index);
 }
 
 void sb_spectrum_scale(sb_spectrum *s, double c) {

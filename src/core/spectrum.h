@@ -1,12 +1,12 @@
 /* Sparse spectra: coefficients keyed by their set, in the Fourier (Walsh) or the
- * Möbius (unanimity) basis (ALGORITHMS.md §1).
+ * Möbius (unanimity) basis (../shared/design/ALGORITHMS.md §1).
  *
  *   Fourier:  f(x) = Σ_k F(k) (-1)^{<k,x>}
  *   Möbius:   f(x) = Σ_{S ⊆ supp(x)} a(S)
  *
  * Terms live in insertion order in two parallel arrays (keys: count*words words,
- * values: count doubles) with an open-addressing hash index over them, so lookups
- * are O(1) and iteration is a plain loop over i < sb_spectrum_size(). */
+ * values: count doubles) with a mask map (core/maskmap.h) indexing the keys, so
+ * lookups are O(1) and iteration is a plain loop over i < sb_spectrum_size(). */
 #ifndef SB_SPECTRUM_H
 #define SB_SPECTRUM_H
 
@@ -16,6 +16,7 @@
 
 #include "core/error.h"
 #include "core/mask.h"
+#include "core/maskmap.h"
 
 typedef enum sb_basis { SB_BASIS_FOURIER = 0, SB_BASIS_MOBIUS = 1 } sb_basis;
 
@@ -27,8 +28,7 @@ typedef struct sb_spectrum {
   size_t cap;     /* capacity in terms */
   uint64_t *keys; /* count*words words: the set of term i at keys + i*words */
   double *values; /* count coefficients */
-  size_t *slots;  /* hash index: term index + 1, 0 = empty */
-  size_t nslots;  /* power of two */
+  sb_maskmap index; /* set -> term index over keys */
 } sb_spectrum;
 
 /* Empty spectrum.  Caller frees with sb_spectrum_free.  NULL on ENOMEM or n == 0. */
@@ -72,7 +72,7 @@ double sb_spectrum_eval(const sb_spectrum *s, const uint64_t *mask);
 /* out[j] = f(mask j); parallel over masks with OpenMP. */
 void sb_spectrum_eval_batch(const sb_spectrum *s, const sb_masks *masks, double *out);
 
-/* ---- conversions (ALGORITHMS.md §1) ----------------------------------- */
+/* ---- conversions (../shared/design/ALGORITHMS.md §1) ----------------------------------- */
 
 /* New spectrum in the other basis.  A degree-d term spreads over 2^d terms; fails
  * with SB_ERANGE-like SB_EINVAL when a term has degree > max_degree_expand (default 30)

@@ -1,4 +1,4 @@
-/* Fast Walsh–Hadamard and fast Möbius transforms (ALGORITHMS.md §2).
+/* Fast Walsh–Hadamard and fast Möbius transforms (../shared/design/ALGORITHMS.md §2).
  *
  * The WHT is cache-blocked: the low bits are done inside blocks of 2^14 entries
  * (128 KiB, L2-resident), the high bits with long contiguous strides; both stages

@@ -1,4 +1,4 @@
-/* Exact transforms on dense tables of 2^n values (ALGORITHMS.md §2), n <= 30.
+/* Exact transforms on dense tables of 2^n values (../shared/design/ALGORITHMS.md §2), n <= 30.
  * Index convention: entry x (0 <= x < 2^n) is the mask whose bit i is feature i. */
 #ifndef SB_TRANSFORM_H
 #define SB_TRANSFORM_H

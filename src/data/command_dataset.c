@@ -37,6 +37,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "core/digest.h"
 #include "core/fsutil.h"
 #include "data/dataset.h"
 #include "data/live.h"
@@ -79,8 +80,9 @@ static size_t command_asked(const void *vctx) { return ((const command_ctx *)vct
 
 static int rec_lock(command_ctx *c, sb_error *err) {
   while (flock(c->lock_fd, LOCK_EX) != 0) {
-    if (errno == EINTR) continue;
-    return sb_error_set(err, SB_EIO, "%s.lock: flock failed: %s", c->trace_path, strerror(errno));
+    int e = errno;
+    if (e == EINTR) continue;
+    return sb_error_set(err, SB_EIO, "%s.lock: flock failed: %s", c->trace_path, strerror(e));
   }
   return SB_OK;
 }
@@ -90,8 +92,10 @@ static void rec_unlock(command_ctx *c) { flock(c->lock_fd, LOCK_UN); }
 /* Remember the file's identity and size (lock held). */
 static int rec_mark(command_ctx *c, sb_error *err) {
   struct stat st;
-  if (stat(c->trace_path, &st) != 0)
-    return sb_error_set(err, SB_EIO, "%s: stat failed: %s", c->trace_path, strerror(errno));
+  if (stat(c->trace_path, &st) != 0) {
+    int e = errno;
+    return sb_error_set(err, SB_EIO, "%s: stat failed: %s", c->trace_path, strerror(e));
+  }
   c->dev = st.st_dev;
   c->ino = st.st_ino;
   c->offset = (uint64_t)st.st_size;
@@ -118,9 +122,11 @@ static int rec_reload(command_ctx *c, sb_error *err) {
     gmtime_r(&now, &tm);
     strftime(stamp, sizeof stamp, "%Y%m%dT%H%M%SZ", &tm);
     snprintf(aside, sizeof aside, "%s.damaged-%s", c->trace_path, stamp);
-    if (rename(c->trace_path, aside) != 0) rc = sb_error_set(err, SB_EIO,
-        "%s: damaged (%s) and cannot be moved aside: %s", c->trace_path, info.tail_msg,
-        strerror(errno));
+    if (rename(c->trace_path, aside) != 0) {
+      int e = errno;
+      rc = sb_error_set(err, SB_EIO, "%s: damaged (%s) and cannot be moved aside: %s",
+                        c->trace_path, info.tail_msg, strerror(e));
+    }
     if (!rc) rc = sb_trace_write(c->trace_path, t, 0, err);
     if (rc) {
       sb_trace_free(t);
@@ -212,8 +218,10 @@ static int rec_open(command_ctx *c, const sb_trace_header *h, sb_error *err) {
   char lp[4200];
   snprintf(lp, sizeof lp, "%s.lock", c->trace_path);
   c->lock_fd = open(lp, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
-  if (c->lock_fd < 0)
-    return sb_error_set(err, SB_EIO, "%s: cannot create the lock file: %s", lp, strerror(errno));
+  if (c->lock_fd < 0) {
+    int e = errno;
+    return sb_error_set(err, SB_EIO, "%s: cannot create the lock file: %s", lp, strerror(e));
+  }
   int rc = rec_lock(c, err);
   if (rc) return rc;
   struct stat st;
@@ -385,6 +393,17 @@ static int command_check(const sb_params *p, sb_error *err) {
                         "dataset command: cmd is empty (give cmd=COMMAND or connect=ADDRESS)");
   if (has_cmd && has_conn)
     return sb_error_set(err, SB_EINVAL, "dataset command: give either cmd or connect, not both");
+  /* The recording is appended to and the header read: each must be a regular file
+   * if it exists (trace=/dev/null would record nothing; a FIFO would block). */
+  const char *files[] = {"trace", "header"};
+  for (int i = 0; i < 2; i++) {
+    const char *f = sb_params_str(p, files[i]);
+    struct stat fs;
+    if (f && *f && stat(f, &fs) == 0 && !S_ISREG(fs.st_mode))
+      return sb_error_set(err, SB_EINVAL, "dataset command: %s = %s: is %s, not a regular file%s",
+                          files[i], f, sb_file_kind((unsigned)fs.st_mode),
+                          i == 0 ? " (every answer is recorded there)" : "");
+  }
   return SB_OK;
 }
 
@@ -403,14 +422,11 @@ static void pool_opts(const sb_params *p, sb_model_pool_opts *o) {
   o->depth = o->cmd ? 2 : 1; /* a server gets more connections instead */
 }
 
+extern const sb_dataset_family sb_family_command; /* below */
+
 int sb_command_model_key(const char *spec, char *key, size_t keylen, sb_live_server_opts *o) {
-  extern const sb_dataset_family sb_family_command;
   const char *colon = strchr(spec, ':');
-  char fam[64];
-  if (!colon || (size_t)(colon - spec) >= sizeof fam) return 0;
-  memcpy(fam, spec, (size_t)(colon - spec));
-  fam[colon - spec] = '\0';
-  if (sb_dataset_family_find(fam) != &sb_family_command) return 0;
+  if (!colon || sb_dataset_spec_family(spec) != &sb_family_command) return 0;
   sb_params *p = NULL;
   sb_error e;
   if (sb_params_parse(colon + 1, command_params, "dataset command", &p, &e)) return 0;
@@ -500,12 +516,16 @@ static int command_open(const sb_params *p, const char *path, sb_dataset **out, 
   return SB_OK;
 }
 
+/* How many processes answer does not change the answers: not part of the identity. */
+static const char *const command_identity_skip[] = {"workers", NULL};
+
 const sb_dataset_family sb_family_command = {
     "command",
     "live model (local processes or a model server) over the line protocol; every answer "
     "recorded to a resumable trace",
     command_params,
-    0,
+    SB_FAMILY_LIVE,
     command_open,
     command_check,
+    command_identity_skip,
 };

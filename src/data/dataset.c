@@ -1,8 +1,14 @@
-/* Dataset spec parsing, the family registry and common dataset plumbing. */
+/* Dataset spec parsing, the family registry, dataset identities and common
+ * dataset plumbing.  (The forked file probe is in probe.c.) */
 #include "data/dataset.h"
 
+#include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+
+#include "core/digest.h"
 
 extern const sb_dataset_family sb_family_fourier;
 extern const sb_dataset_family sb_family_soum;
@@ -88,7 +94,7 @@ static int split_spec(const char *spec, const sb_dataset_family **f, const char 
                         spec, fam, names);
   }
   *rest = colon ? colon + 1 : "";
-  if ((*f)->path_arg && !**rest)
+  if (((*f)->flags & SB_FAMILY_FILE) && !**rest)
     return sb_error_set(err, SB_EINVAL, "dataset spec '%s': expected %s:PATH", spec, fam);
   return SB_OK;
 }
@@ -106,7 +112,10 @@ int sb_dataset_open(const char *spec, sb_dataset **out, sb_error *err) {
   const char *rest = NULL;
   int rc = split_spec(spec, &f, &rest, err);
   if (rc) return rc;
-  if (f->path_arg) return f->open(NULL, rest, out, err);
+  if (f->flags & SB_FAMILY_FILE) {
+    if ((rc = sb_dataset_file_check(rest, err))) return rc;
+    return f->open(NULL, rest, out, err);
+  }
   sb_params *p = NULL;
   if ((rc = parse_family_params(f, rest, &p, err))) return rc;
   rc = f->open(p, NULL, out, err); /* open runs the family's own checks */
@@ -118,10 +127,81 @@ int sb_dataset_check(const char *spec, sb_error *err) {
   const sb_dataset_family *f = NULL;
   const char *rest = NULL;
   int rc = split_spec(spec, &f, &rest, err);
-  if (rc || f->path_arg) return rc;
+  if (rc) return rc;
+  if (f->flags & SB_FAMILY_FILE) return sb_dataset_file_check(rest, err);
   sb_params *p = NULL;
   if ((rc = parse_family_params(f, rest, &p, err))) return rc;
   if (f->check) rc = f->check(p, err);
   sb_params_free(p);
   return rc;
+}
+
+const sb_dataset_family *sb_dataset_spec_family(const char *spec) {
+  const sb_dataset_family *f = NULL;
+  const char *rest = NULL;
+  return split_spec(spec, &f, &rest, NULL) == SB_OK ? f : NULL;
+}
+
+const char *sb_dataset_spec_path(const char *spec) {
+  const sb_dataset_family *f = NULL;
+  const char *rest = NULL;
+  if (split_spec(spec, &f, &rest, NULL) != SB_OK || !(f->flags & SB_FAMILY_FILE)) return NULL;
+  return rest;
+}
+
+int sb_dataset_file_check(const char *path, sb_error *err) {
+  struct stat st;
+  if (stat(path, &st) != 0) {
+    int e = errno;
+    return sb_error_set(err, SB_EINVAL, "%s: cannot open: %s", path, strerror(e));
+  }
+  if (!S_ISREG(st.st_mode))
+    return sb_error_set(err, SB_EINVAL, "%s: is %s, not a regular file (a dataset is read from a "
+                        "stored file)", path, sb_file_kind((unsigned)st.st_mode));
+  return SB_OK;
+}
+
+/* Remove the items "NAME=VALUE" of the comma-separated list `items` whose NAME is
+ * in `names` (NULL-terminated; may be NULL), in place. */
+static void drop_params(char *items, const char *const *names) {
+  if (!names) return;
+  char *out = items;
+  for (const char *p = items; *p;) {
+    const char *end = strchr(p, ',');
+    size_t len = end ? (size_t)(end - p) : strlen(p);
+    const char *eq = memchr(p, '=', len);
+    size_t klen = eq ? (size_t)(eq - p) : len;
+    int drop = 0;
+    for (const char *const *n = names; *n && !drop; n++)
+      drop = strlen(*n) == klen && !strncmp(*n, p, klen);
+    if (!drop) {
+      if (out != items) *out++ = ',';
+      memmove(out, p, len);
+      out += len;
+    }
+    p += len + (end ? 1 : 0);
+  }
+  *out = '\0';
+}
+
+int sb_dataset_identity(const char *spec, char **key, sb_error *err) {
+  *key = NULL;
+  const sb_dataset_family *f = NULL;
+  const char *rest = NULL;
+  int rc = split_spec(spec, &f, &rest, err);
+  if (rc) return rc;
+  if (!(f->flags & SB_FAMILY_FILE)) {
+    *key = strdup(spec);
+    if (!*key) return sb_error_set(err, SB_ENOMEM, "out of memory");
+    char *colon = strchr(*key, ':');
+    if (colon) drop_params(colon + 1, f->identity_skip);
+    return SB_OK;
+  }
+  char hex[SB_SHA256_HEX];
+  if ((rc = sb_dataset_file_check(rest, err)) || (rc = sb_file_sha256(rest, hex, err))) return rc;
+  size_t len = strlen(f->name) + sizeof ":sha256=" + SB_SHA256_HEX;
+  *key = malloc(len);
+  if (!*key) return sb_error_set(err, SB_ENOMEM, "out of memory");
+  snprintf(*key, len, "%s:sha256=%s", f->name, hex);
+  return SB_OK;
 }

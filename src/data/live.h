@@ -23,6 +23,7 @@
 #include <signal.h>
 #include <stddef.h>
 #include <stdio.h>
+#include <sys/types.h>
 
 #include "core/error.h"
 
@@ -62,8 +63,13 @@ typedef struct sb_live_pools sb_live_pools;
 int sb_live_pools_start(const char *const *specs, size_t count, sb_live_pools **out,
                         sb_error *err);
 /* Stop every server, wait for it, and return their statistics (a JSON array, one
- * object per model; NULL if none).  `report`: one line per model on stderr. */
+ * object per model; NULL if none).  `report`: one line per model on stderr.
+ * Frees lp; NULL is a no-op. */
 json_t *sb_live_pools_stop(sb_live_pools *lp, int report);
+/* The runner reaped `pid` (its waitpid(-1) loop): if it was a pool server, it is
+ * never signalled or waited for again (its pid may be reused).  Any other pid is
+ * ignored. */
+void sb_live_pools_child_ended(pid_t pid);
 
 /* The pool server of a model (key from sb_command_model_key), or NULL; in a
  * worker forked after sb_live_pools_start.  *connections: how many connections a

@@ -2,9 +2,9 @@
  * worker is forked, one child process per distinct local live model, each
  * serving on a private abstract Unix socket ("@spexbench-pool-PID-I-RANDOM",
  * only this user may connect) whose address the workers inherit in the registry
- * below.  A server ignores SIGINT (the runner decides when the sweep ends), stops
- * on SIGTERM or when the runner dies (PR_SET_PDEATHSIG), stops its model
- * processes, and writes its statistics as JSON to a pipe the runner reads. */
+ * below.  A server ignores SIGINT and SIGHUP (the runner decides when the sweep
+ * ends), stops on SIGTERM or when the runner dies (PR_SET_PDEATHSIG), stops its
+ * model processes, and writes its statistics as JSON to a pipe the runner reads. */
 #include "data/live.h"
 
 #include <errno.h>
@@ -56,17 +56,21 @@ static void on_term(int sig) {
   server_stop = 1;
 }
 
-/* The server process: never returns. */
-static void server_main(pool_entry *pe, int lfd, int stats_wr, pid_t parent) {
-  prctl(PR_SET_PDEATHSIG, SIGTERM);
-  if (getppid() != parent) _exit(1);
+/* The server process: never returns.  It starts with the stop signals blocked
+ * (start_one) and unblocks them once its own dispositions are in place. */
+static void server_main(pool_entry *pe, int lfd, int stats_wr, pid_t parent,
+                        const sigset_t *old_mask) {
   struct sigaction sa;
   memset(&sa, 0, sizeof sa);
   sa.sa_handler = SIG_IGN;
   sigaction(SIGINT, &sa, NULL);
+  sigaction(SIGHUP, &sa, NULL);
   sigaction(SIGPIPE, &sa, NULL);
   sa.sa_handler = on_term;
   sigaction(SIGTERM, &sa, NULL);
+  prctl(PR_SET_PDEATHSIG, SIGTERM);
+  if (getppid() != parent) _exit(1); /* the runner died before prctl */
+  sigprocmask(SIG_SETMASK, old_mask, NULL);
   sb_error err = {0};
   json_t *st = sb_live_serve(lfd, &pe->o, &server_stop, &err);
   if (!st) {
@@ -94,19 +98,29 @@ static int start_one(sb_live_pools *lp, size_t i, sb_error *err) {
   if (lfd < 0) return err ? err->code : SB_EIO;
   int fds[2];
   if (pipe2(fds, O_CLOEXEC) != 0) {
+    int e = errno;
     close(lfd);
-    return sb_error_set(err, SB_EIO, "pool server: pipe failed: %s", strerror(errno));
+    return sb_error_set(err, SB_EIO, "pool server: pipe failed: %s", strerror(e));
   }
   pid_t parent = getpid();
+  /* a stop signal must not reach the child before it has its own dispositions */
+  sigset_t block, old;
+  sigemptyset(&block);
+  sigaddset(&block, SIGINT);
+  sigaddset(&block, SIGTERM);
+  sigaddset(&block, SIGHUP);
+  sigprocmask(SIG_BLOCK, &block, &old);
   fflush(NULL);
   pid_t pid = fork();
-  if (pid < 0) {
-    close(lfd), close(fds[0]), close(fds[1]);
-    return sb_error_set(err, SB_EIO, "pool server: fork failed: %s", strerror(errno));
-  }
   if (pid == 0) {
     close(fds[0]);
-    server_main(pe, lfd, fds[1], parent);
+    server_main(pe, lfd, fds[1], parent, &old);
+  }
+  int e = errno;
+  sigprocmask(SIG_SETMASK, &old, NULL);
+  if (pid < 0) {
+    close(lfd), close(fds[0]), close(fds[1]);
+    return sb_error_set(err, SB_EIO, "pool server: fork failed: %s", strerror(e));
   }
   close(lfd);
   close(fds[1]);
@@ -175,6 +189,11 @@ static char *read_all(int fd) {
   return buf;
 }
 
+void sb_live_pools_child_ended(pid_t pid) {
+  for (size_t i = 0; registry && pid > 0 && i < registry->n; i++)
+    if (registry->e[i].pid == pid) registry->e[i].pid = 0; /* reaped: never signal it again */
+}
+
 json_t *sb_live_pools_stop(sb_live_pools *lp, int report) {
   if (!lp) return NULL;
   for (size_t i = 0; i < lp->n; i++)
@@ -182,11 +201,11 @@ json_t *sb_live_pools_stop(sb_live_pools *lp, int report) {
   json_t *all = json_array();
   for (size_t i = 0; i < lp->n; i++) {
     pool_entry *pe = &lp->e[i];
-    if (pe->pid <= 0) continue;
-    char *text = read_all(pe->stats_fd);
+    if (pe->stats_fd < 0) continue; /* never started */
+    char *text = read_all(pe->stats_fd); /* what it wrote before it ended, if anything */
     close(pe->stats_fd);
     int st;
-    while (waitpid(pe->pid, &st, 0) < 0 && errno == EINTR) {
+    while (pe->pid > 0 && waitpid(pe->pid, &st, 0) < 0 && errno == EINTR) {
     }
     json_error_t je;
     json_t *j = text && *text ? json_loads(text, 0, &je) : NULL;

@@ -196,7 +196,7 @@ static void give_up(sb_model_pool *p, job *j, const char *why) {
   char last[sizeof j->msg];
   snprintf(last, sizeof last, "%s", why);
   if (j->attempts > 1 && j->first[0] && strcmp(j->first, last))
-    snprintf(j->msg, sizeof j->msg, "%s; retried once on a fresh %s, which failed too: %s",
+    snprintf(j->msg, sizeof j->msg, "%.1000s; retried once on a fresh %s, which failed too: %.1000s",
              j->first, p->cmd ? "process" : "connection", last);
   else
     snprintf(j->msg, sizeof j->msg, "%s", last);

@@ -1,46 +1,45 @@
-/* Live model endpoints: fork/exec of `/bin/sh -c CMD` or a socket connection,
- * the batch line protocol (model_proc.h) as a non-blocking state machine driven
- * by poll(2), deadlines, and clean teardown.
+/* Live model endpoints: `/bin/sh -c CMD` under a guard (core/proc.h) or a socket
+ * connection, the batch line protocol (model_proc.h) as a non-blocking state
+ * machine driven by poll(2), deadlines, and clean teardown.
  *
  * A batch is written while answers are read (one poll loop over the one socket),
  * so a model that answers line by line cannot deadlock against a large batch.
  * Before a batch, any output already waiting is an error ("printed more lines
  * than masks"), so a model out of step is caught instead of shifting every later
- * answer.  A fault kills the whole process group (the shell and the model) and
- * reaps it, and the message says what happened: exit status or signal, the number
- * of answers received, the offending line. */
+ * answer.  A fault kills the whole process group (the guard, the shell and the
+ * model) and reaps it, and the message says what happened: exit status or
+ * signal, the number of answers received, the offending line (a line holding a
+ * NUL byte or only spaces is named as such, never taken for the end of the
+ * batch). */
 #include "data/model_proc.h"
 
 #include <errno.h>
 #include <fcntl.h>
 #include <math.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/prctl.h>
 #include <sys/socket.h>
-#include <sys/types.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "core/mask.h"
 #include "core/netaddr.h"
+#include "core/proc.h"
 
 #define LINE_MAX_LEN 4096
 
 extern char **environ;
 
 struct sb_model_proc {
-  pid_t pid;              /* child (process group leader), or -1 (reaped / a connection) */
+  sb_proc proc;           /* the child (proc.pid -1: a connection); its socket is `fd` */
   int fd;                 /* our end of the socket, -1 once closed */
   int connected;          /* 1: a connection to a server, 0: a child process */
   size_t n, words;
   double start_timeout, timeout;
   int batches_done;       /* completed batches (0: the start-up allowance applies) */
   int failed;             /* a fault killed the process / closed the connection */
-  int status;             /* wait status once reaped */
   char label[600];        /* "model 'CMD'" / "model server 'ADDR'" (truncated) */
   char line[LINE_MAX_LEN + 2]; /* the answer line being parsed */
   int eof;                /* the peer closed its end (buffered answers still count) */
@@ -74,7 +73,8 @@ static sb_model_proc *proc_new(size_t n, double start_timeout, double timeout) {
   p->words = sb_mask_words(n);
   p->start_timeout = start_timeout;
   p->timeout = timeout;
-  p->pid = -1;
+  p->proc.pid = -1;
+  p->proc.fd = p->proc.errfd = -1;
   p->fd = -1;
   return p;
 }
@@ -100,8 +100,8 @@ static char *expand_worker(const char *cmd, int worker) {
   return out;
 }
 
-/* The parent's environment plus SPEXBENCH_WORKER (built before fork: the child
- * may only make async-signal-safe calls until exec). */
+/* The parent's environment plus SPEXBENCH_WORKER (built before the fork: the
+ * child may only make async-signal-safe calls until exec). */
 static char **worker_env(int worker, char *slot, size_t slot_len) {
   size_t k = 0;
   while (environ && environ[k]) k++;
@@ -134,47 +134,18 @@ sb_model_proc *sb_model_proc_start(const char *cmd, int worker, size_t n, double
     return NULL;
   }
   snprintf(p->label, sizeof p->label, "model '%.500s'", full);
-  int sv[2];
-  if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) != 0) {
-    sb_error_set(err, SB_EORACLE, "%s: socketpair failed: %s", p->label, strerror(errno));
-    free(p), free(full), free(env);
-    return NULL;
-  }
-  pid_t parent = getpid();
-  pid_t pid = fork();
-  if (pid < 0) {
-    sb_error_set(err, SB_EORACLE, "%s: fork failed: %s", p->label, strerror(errno));
-    close(sv[0]);
-    close(sv[1]);
-    free(p), free(full), free(env);
-    return NULL;
-  }
-  if (pid == 0) {
-    /* child: only async-signal-safe calls until exec */
-    setpgid(0, 0);
-    prctl(PR_SET_PDEATHSIG, SIGKILL); /* never outlive the harness */
-    if (getppid() != parent) _exit(127);
-    struct sigaction sa;
-    memset(&sa, 0, sizeof sa);
-    sa.sa_handler = SIG_DFL;
-    sigaction(SIGPIPE, &sa, NULL);
-    sigaction(SIGINT, &sa, NULL);
-    sigaction(SIGTERM, &sa, NULL);
-    sigset_t none;
-    sigemptyset(&none);
-    sigprocmask(SIG_SETMASK, &none, NULL);
-    if (dup2(sv[1], 0) < 0 || dup2(sv[1], 1) < 0) _exit(127);
-    char *argv[] = {"sh", "-c", full, NULL};
-    execve("/bin/sh", argv, env);
-    _exit(127);
-  }
-  setpgid(pid, pid); /* also from the parent, to avoid the race */
-  close(sv[1]);
+  sb_proc_opts po = {env, 0}; /* stderr inherited: the model's messages reach the user */
+  sb_error e2;
+  int rc = sb_proc_start(&p->proc, full, &po, &e2);
   free(full);
   free(env);
-  p->pid = pid;
-  p->fd = sv[0];
-  fcntl(p->fd, F_SETFL, fcntl(p->fd, F_GETFL) | O_NONBLOCK);
+  if (rc) {
+    sb_error_set(err, rc == SB_ENOMEM ? SB_ENOMEM : SB_EORACLE, "%s: %s", p->label, e2.msg);
+    free(p);
+    return NULL;
+  }
+  p->fd = p->proc.fd; /* ours from now on */
+  p->proc.fd = -1;
   return p;
 }
 
@@ -202,43 +173,10 @@ sb_model_proc *sb_model_proc_connect(const char *addr, size_t n, double start_ti
 }
 
 int sb_model_proc_alive(const sb_model_proc *p) {
-  return p && !p->failed && p->fd >= 0 && (p->connected || p->pid > 0);
+  return p && !p->failed && p->fd >= 0 && (p->connected || !p->proc.reaped);
 }
 int sb_model_proc_busy(const sb_model_proc *p) { return p ? p->nq : 0; }
 const char *sb_model_proc_label(const sb_model_proc *p) { return p ? p->label : "model"; }
-
-/* Reap the child, waiting at most `wait_s` seconds before SIGKILL to its group. */
-static void reap(sb_model_proc *p, double wait_s) {
-  if (p->pid <= 0) return;
-  double end = sb_model_proc_now() + wait_s;
-  for (;;) {
-    int st;
-    pid_t r = waitpid(p->pid, &st, WNOHANG);
-    if (r == p->pid) {
-      p->status = st;
-      break;
-    }
-    if (r < 0 && errno != EINTR) break;
-    if (sb_model_proc_now() >= end) {
-      kill(-p->pid, SIGKILL);
-      kill(p->pid, SIGKILL);
-      while (waitpid(p->pid, &st, 0) < 0 && errno == EINTR) {
-      }
-      p->status = st;
-      break;
-    }
-    struct timespec ts = {0, 5 * 1000 * 1000};
-    nanosleep(&ts, NULL);
-  }
-  kill(-p->pid, SIGKILL); /* any grandchildren left in the group */
-  p->pid = -1;
-}
-
-static void describe_status(int st, char *buf, size_t len) {
-  if (WIFEXITED(st)) snprintf(buf, len, "exited with status %d", WEXITSTATUS(st));
-  else if (WIFSIGNALED(st)) snprintf(buf, len, "was killed by signal %d", WTERMSIG(st));
-  else snprintf(buf, len, "ended");
-}
 
 /* Start q[0]'s clock: its deadline counts from when its answer is due. */
 static void head_clock(sb_model_proc *p) {
@@ -284,8 +222,8 @@ static int fail(sb_model_proc *p, sb_error *err, const char *fmt, const char *de
     close(p->fd);
     p->fd = -1;
   }
-  if (p->pid > 0) kill(-p->pid, SIGKILL);
-  reap(p, 2.0);
+  sb_proc_kill(&p->proc);
+  sb_proc_reap(&p->proc, 2.0);
   char what[256], queued[96];
   snprintf(what, sizeof what, fmt, detail ? detail : "");
   queued_note(p, queued, sizeof queued);
@@ -303,7 +241,7 @@ static int fail_dead(sb_model_proc *p, sb_error *err) {
     close(p->fd);
     p->fd = -1;
   }
-  reap(p, 2.0);
+  sb_proc_reap(&p->proc, 2.0);
   p->failed = 1;
   char queued[96];
   queued_note(p, queued, sizeof queued);
@@ -315,17 +253,16 @@ static int fail_dead(sb_model_proc *p, sb_error *err) {
                         "this batch; answers received earlier are kept%s)",
                         p->label, got, count, queued);
   char st[96];
-  describe_status(p->status, st, sizeof st);
-  if (WIFEXITED(p->status) && WEXITSTATUS(p->status) == 127 && got == 0)
-    snprintf(st + strlen(st), sizeof st - strlen(st), " (command not found?)");
+  sb_proc_describe(p->proc.status, st, sizeof st);
   return sb_error_set(err, SB_EORACLE,
                       "%s: process %s (answered %zu of %zu masks in this batch; answers "
                       "received earlier are kept%s)",
                       p->label, st, got, count, queued);
 }
 
-/* Parse one answer line of `len` bytes; 1 = value, 0 = blank (the end of a batch),
- * -1 = garbage (a NUL byte included), -2 = non-finite, 2 = a '!' refusal. */
+/* Parse one answer line of `len` bytes; 1 = value, 0 = blank (the end of a batch
+ * if it is empty), -1 = garbage (a NUL byte included), -2 = non-finite, 2 = a '!'
+ * refusal. */
 static int parse_value(char *s, size_t len, double *v) {
   if (memchr(s, '\0', len)) return -1;
   while (*s == ' ' || *s == '\t' || *s == '\r') s++;
@@ -403,8 +340,16 @@ double sb_model_proc_deadline(const sb_model_proc *p) {
  * SB_MODEL_PENDING to continue, SB_OK at the end of q[0], else a fault. */
 static int on_line(sb_model_proc *p, size_t len, sb_error *err) {
   struct slot *h = &p->q[0];
+  char no[32]; /* the line's number in the batch */
+  snprintf(no, sizeof no, "%zu", h->got + 1);
+  if (memchr(p->line, '\0', len)) /* binary output: never a value or the end line */
+    return fail(p, err, "answer line %s contains a NUL byte (not a number)", no);
+  size_t raw = len;
+  if (raw && p->line[raw - 1] == '\r') raw--; /* CRLF */
   double v = 0;
   int pv = parse_value(p->line, len, &v);
+  if (pv == 0 && raw) /* spaces or tabs only: not the end line, not a number */
+    return fail(p, err, "answer line %s is blank (spaces only; expected a number)", no);
   if (pv == 0) { /* the empty line ending the model's batch */
     if (h->got < h->count) {
       forget_answers(p);
@@ -436,12 +381,18 @@ static int on_line(sb_model_proc *p, size_t len, sb_error *err) {
     printable(d);
     return fail(p, err, "answer is not a number: '%s'", d);
   }
-  if (pv == -2) return fail(p, err, "answer '%s' is not finite (NaN/Inf)", p->line);
+  if (pv == -2) {
+    char d[128];
+    snprintf(d, sizeof d, "%.100s", p->line);
+    printable(d);
+    return fail(p, err, "answer '%s' is not finite (NaN/Inf)", d);
+  }
   if (pv == 2) {
     if (!p->refused) {
       const char *r = p->line;
       while (*r == ' ' || *r == '\t' || *r == '!') r++;
-      snprintf(p->reason, sizeof p->reason, "%s", *r ? r : "refused without a reason");
+      snprintf(p->reason, sizeof p->reason, "%.*s", (int)sizeof p->reason - 1,
+               *r ? r : "refused without a reason");
       printable(p->reason);
     }
     p->refused = 1;
@@ -492,7 +443,7 @@ int sb_model_proc_step(sb_model_proc *p, short revents, sb_error *err) {
     if (len > LINE_MAX_LEN) {
       snprintf(p->line, sizeof p->line, "%.60s", start);
       char d[80];
-      snprintf(d, sizeof d, "%s", p->line);
+      snprintf(d, sizeof d, "%.60s", p->line);
       printable(d);
       return fail(p, err, "answer line longer than 4096 bytes: '%s...'", d);
     }
@@ -565,7 +516,7 @@ void sb_model_proc_free(sb_model_proc *p) {
     close(p->fd);
     p->fd = -1;
   }
-  reap(p, 1.0);
+  sb_proc_reap(&p->proc, 1.0); /* then its group is killed */
   free(p->req);
   free(p->in);
   free(p);

@@ -2,7 +2,7 @@
  * a real model's output on all 2^n masks, see ../shared/datasets/README.md) as a
  * black box.  Evaluation is a lookup in the dense table indexed by mask (bit i =
  * feature i), and the ground truth is exact: the normalised fast Walsh–Hadamard
- * transform of the table (ALGORITHMS.md §2), so R² over all 2^n masks is known by
+ * transform of the table (../shared/design/ALGORITHMS.md §2), so R² over all 2^n masks is known by
  * Parseval.  Feature names are f0..f{n-1} (shapiq's files carry none).  The dataset
  * name is "npz-<file stem>-n<n>" with characters outside [A-Za-z0-9._-] mapped to
  * '-', so it can name result files. */
@@ -136,4 +136,5 @@ const sb_dataset_family sb_family_npz = {
     1,
     npz_open,
     NULL, /* files are checked by the config loader's probe */
+    NULL,
 };

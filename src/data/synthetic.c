@@ -1,4 +1,4 @@
-/* Synthetic black boxes with known spectra (ALGORITHMS.md §7).
+/* Synthetic black boxes with known spectra (../shared/design/ALGORITHMS.md §7).
  *
  *  fourier       k distinct Fourier supports of size 1..d, magnitudes U[a_min,a_max],
  *                random signs.
@@ -8,7 +8,12 @@
  *                draws the same coefficients on unrelated random supports.
  *
  * Noise: SNR in dB against the signal power Σ_{k≠∅} F(k)²; the noise on a mask is a
- * pure function of (seed, mask), so a repeated query returns the same value. */
+ * pure function of (seed, mask), so a repeated query returns the same value.
+ *
+ * Evaluation reads only the terms' own features when that is cheaper than the
+ * spectrum's word-by-word parity (large n: a degree-5 term at n = 65,536 is 5 bit
+ * reads instead of 1,024 words); the terms are summed in the same order with the
+ * same signs, so the answers are the same bits either way. */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -21,13 +26,49 @@ typedef struct synth_ctx {
   sb_spectrum *f;     /* evaluation spectrum (Fourier or Möbius) */
   double sigma;       /* noise std */
   uint64_t noise_key; /* seed of the noise */
+  size_t *tptr;       /* sparse evaluation (NULL: none): term i's features are */
+  size_t *tidx;       /*   tidx[tptr[i] .. tptr[i+1]) */
 } synth_ctx;
 
 static void synth_free(void *vctx) {
   synth_ctx *c = vctx;
   if (!c) return;
   sb_spectrum_free(c->f);
+  free(c->tptr);
+  free(c->tidx);
   free(c);
+}
+
+/* Index lists of the terms, when reading them costs less than the word-wise parity. */
+static int synth_sparse_terms(synth_ctx *c) {
+  const sb_spectrum *f = c->f;
+  size_t total = 0;
+  for (size_t i = 0; i < f->count; i++) total += sb_spectrum_degree(f, i);
+  if (f->words == 1 || total >= f->count * f->words) return SB_OK;
+  c->tptr = malloc((f->count + 1) * sizeof *c->tptr);
+  c->tidx = malloc((total + 1) * sizeof *c->tidx);
+  if (!c->tptr || !c->tidx) return SB_ENOMEM;
+  c->tptr[0] = 0;
+  for (size_t i = 0; i < f->count; i++)
+    c->tptr[i + 1] = c->tptr[i] + sb_mask_indices(sb_spectrum_key(f, i), f->words, c->tidx + c->tptr[i]);
+  return SB_OK;
+}
+
+/* f(mask) from the index lists: as sb_spectrum_eval, term by term. */
+static double synth_eval_sparse(const synth_ctx *c, const uint64_t *m) {
+  const sb_spectrum *f = c->f;
+  double acc = 0.0;
+  for (size_t i = 0; i < f->count; i++) {
+    int par = 0, all = 1;
+    for (size_t a = c->tptr[i]; a < c->tptr[i + 1]; a++) {
+      int bit = sb_mask_get(m, c->tidx[a]);
+      par ^= bit;
+      all &= bit;
+    }
+    if (f->basis == SB_BASIS_FOURIER) acc += par ? -f->values[i] : f->values[i];
+    else if (all) acc += f->values[i];
+  }
+  return acc;
 }
 
 static int synth_eval(void *vctx, const uint64_t *masks, size_t count, double *out,
@@ -39,7 +80,7 @@ static int synth_eval(void *vctx, const uint64_t *masks, size_t count, double *o
 #pragma omp parallel for schedule(static) if (cnt * (long)c->f->count > 400000)
   for (long j = 0; j < cnt; j++) {
     const uint64_t *m = masks + (size_t)j * w;
-    double v = sb_spectrum_eval(c->f, m);
+    double v = c->tptr ? synth_eval_sparse(c, m) : sb_spectrum_eval(c->f, m);
     if (c->sigma > 0) v += c->sigma * sb_hash_normal(sb_mask_hash(m, w, c->noise_key));
     out[j] = v;
   }
@@ -83,6 +124,10 @@ static int synth_finish(const char *family, const char *name, const sb_params *p
   d->ctx = c;
   d->ctx_free = synth_free;
   d->eval = synth_eval;
+  if (synth_sparse_terms(c)) {
+    sb_dataset_free(d);
+    return sb_error_set(err, SB_ENOMEM, "out of memory");
+  }
   sb_error e2;
   if (eval_spec->basis == SB_BASIS_FOURIER) {
     d->truth = sb_spectrum_clone(eval_spec);
@@ -133,14 +178,14 @@ static double binom_sum(size_t n, size_t d) {
 /* ==== fourier ============================================================ */
 
 static const sb_param_def fourier_params[] = {
-    {"n", SB_PARAM_INT, NULL, NULL, "number of features (1..65536)"},
+    {"n", SB_PARAM_INT, NULL, NULL, "number of features (1..1048576)"},
     {"k", SB_PARAM_INT, "10", NULL, "number of non-zero Fourier coefficients"},
     {"degree", SB_PARAM_INT, "5", NULL, "maximum degree d (support sizes 1..d)"},
     {"amp_min", SB_PARAM_DOUBLE, "0.5", NULL, "smallest coefficient magnitude"},
     {"amp_max", SB_PARAM_DOUBLE, "1.0", NULL, "largest coefficient magnitude"},
     {"constant", SB_PARAM_DOUBLE, "0", NULL, "F(∅), the mean of f"},
     {"snr_db", SB_PARAM_STRING, "inf", NULL, "signal-to-noise ratio in dB, or inf"},
-    {"seed", SB_PARAM_INT, "0", NULL, "generator seed"},
+    {"seed", SB_PARAM_INT, "0", "0..", "generator seed"},
     {NULL, 0, NULL, NULL, NULL},
 };
 
@@ -213,7 +258,7 @@ static int fourier_open(const sb_params *p, const char *path, sb_dataset **out,
 
 const sb_dataset_family sb_family_fourier = {
     "fourier", "k-sparse Fourier spectrum of degree <= d, optional Gaussian noise by SNR",
-    fourier_params, 0, fourier_open, fourier_check,
+    fourier_params, 0, fourier_open, fourier_check, NULL,
 };
 
 /* ==== soum =============================================================== */
@@ -224,7 +269,7 @@ static const sb_param_def soum_params[] = {
     {"min_order", SB_PARAM_INT, "1", NULL, "smallest |T_i|"},
     {"max_order", SB_PARAM_INT, "3", NULL, "largest |T_i|"},
     {"snr_db", SB_PARAM_STRING, "inf", NULL, "signal-to-noise ratio in dB, or inf"},
-    {"seed", SB_PARAM_INT, "0", NULL, "generator seed"},
+    {"seed", SB_PARAM_INT, "0", "0..", "generator seed"},
     {NULL, 0, NULL, NULL, NULL},
 };
 
@@ -273,7 +318,7 @@ static int soum_open(const sb_params *p, const char *path, sb_dataset **out, sb_
 
 const sb_dataset_family sb_family_soum = {
     "soum", "sum of unanimity games (shapiq's SOUM): Möbius-sparse, Fourier-dense",
-    soum_params, 0, soum_open, soum_check,
+    soum_params, 0, soum_open, soum_check, NULL,
 };
 
 /* ==== hierarchical ======================================================= */
@@ -290,7 +335,7 @@ static const sb_param_def hier_params[] = {
     {"control", SB_PARAM_BOOL, "false", NULL,
      "non-hierarchical control: same coefficients on unrelated random supports"},
     {"snr_db", SB_PARAM_STRING, "inf", NULL, "signal-to-noise ratio in dB, or inf"},
-    {"seed", SB_PARAM_INT, "0", NULL, "generator seed"},
+    {"seed", SB_PARAM_INT, "0", "0..", "generator seed"},
     {NULL, 0, NULL, NULL, NULL},
 };
 
@@ -363,5 +408,5 @@ const sb_dataset_family sb_family_hierarchical = {
     "hierarchical",
     "Möbius terms on every subset of k top-level sets (ProxySPEX's structure); control=true "
     "breaks the hierarchy",
-    hier_params, 0, hier_open, hier_check,
+    hier_params, 0, hier_open, hier_check, NULL,
 };

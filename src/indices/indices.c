@@ -1,4 +1,4 @@
-/* Interaction indices from a Möbius spectrum (ALGORITHMS.md §3) and their export
+/* Interaction indices from a Möbius spectrum (../shared/design/ALGORITHMS.md §3) and their export
  * in shapiq's InteractionValues JSON layout.
  *
  * For every support set T of the Möbius spectrum we enumerate its subsets S with
@@ -19,6 +19,7 @@
 #include <strings.h>
 #include <time.h>
 
+#include "core/comb.h"
 #include "core/fsutil.h"
 
 #define SB_INDEX_DEFAULT_MAX_TERMS ((size_t)1 << 26)
@@ -78,16 +79,6 @@ void sb_bernoulli(size_t m, double *out) {
   free(b);
 }
 
-/* C(n, k) as a double: exact products for moderate sizes, lgamma beyond. */
-static double binom(size_t n, size_t k) {
-  if (k > n) return 0;
-  if (k > n - k) k = n - k;
-  if (n > 1000) return exp(lgamma((double)n + 1) - lgamma((double)k + 1) - lgamma((double)(n - k) + 1));
-  double c = 1;
-  for (size_t i = 1; i <= k; i++) c = c * (double)(n - k + i) / (double)i;
-  return c;
-}
-
 double sb_index_weight(sb_index_kind k, size_t s, size_t t, size_t l) {
   if (s > t) return 0;
   switch (k) {
@@ -101,18 +92,18 @@ double sb_index_weight(sb_index_kind k, size_t s, size_t t, size_t l) {
       return ldexp(1.0, -(int)(t - s));
     case SB_INDEX_STII:
       if (s < l) return s == t ? 1.0 : 0.0;
-      if (s == l) return 1.0 / binom(t, l);
+      if (s == l) return 1.0 / sb_choose(t, l);
       return 0;
     case SB_INDEX_FBII:
       if (s > l) return 0;
       if (t <= l) return s == t ? 1.0 : 0.0;
-      return (((l - s) & 1) ? -1.0 : 1.0) * ldexp(1.0, -(int)(t - s)) * binom(t - s - 1, l - s);
+      return (((l - s) & 1) ? -1.0 : 1.0) * ldexp(1.0, -(int)(t - s)) * sb_choose(t - s - 1, l - s);
     case SB_INDEX_FSII:
       if (s > l) return 0;
       if (t <= l) return s == t ? 1.0 : 0.0;
       if (s == 0) return 0;
-      return (((l - s) & 1) ? -1.0 : 1.0) * ((double)s / (double)(l + s)) * binom(l, s) *
-             (binom(t - 1, l) / binom(t + l - 1, l + s));
+      return (((l - s) & 1) ? -1.0 : 1.0) * ((double)s / (double)(l + s)) * sb_choose(l, s) *
+             (sb_choose(t - 1, l) / sb_choose(t + l - 1, l + s));
     default:
       return NAN;
   }
@@ -137,18 +128,12 @@ static int for_subsets(const size_t *idx, size_t t, size_t smax, uint64_t *cur, 
   }
   int rc = SB_OK;
   for (size_t s = 0; s <= smax && !rc; s++) {
-    for (size_t i = 0; i < s; i++) comb[i] = i;
-    for (;;) {
+    sb_comb_first(comb, s);
+    do {
       memset(cur, 0, words * sizeof *cur);
       for (size_t i = 0; i < s; i++) sb_mask_set(cur, idx[comb[i]]);
       if ((rc = cb(ctx, cur, s))) break;
-      /* next combination of s out of t */
-      size_t i = s;
-      while (i > 0 && comb[i - 1] == t - s + i - 1) i--;
-      if (i == 0) break;
-      comb[i - 1]++;
-      for (size_t j = i; j < s; j++) comb[j] = comb[j - 1] + 1;
-    }
+    } while (sb_comb_next(comb, s, t));
   }
   free(heap);
   return rc;
@@ -185,7 +170,7 @@ static int accumulate(const sb_spectrum *mob, sb_index_kind k, size_t order, siz
   double work = 0;
   for (size_t i = 0; i < mob->count; i++) {
     size_t t = sb_spectrum_degree(mob, i);
-    for (size_t s = 0; s <= order && s <= t; s++) work += binom(t, s);
+    for (size_t s = 0; s <= order && s <= t; s++) work += sb_choose(t, s);
   }
   if (work > 4.0 * (double)max_terms + 1e6) {
     rc = sb_error_set(err, SB_EINVAL,
@@ -262,17 +247,59 @@ sb_spectrum *sb_index_compute(const sb_spectrum *spec, sb_index_kind k, size_t o
   return out;
 }
 
-double sb_index_baseline(const sb_spectrum *values, sb_index_kind k, double f_empty) {
-  if (k == SB_INDEX_BII || k == SB_INDEX_BV || k == SB_INDEX_FBII) {
-    uint64_t *e = calloc(values->words, sizeof *e);
-    double v = e ? sb_spectrum_get(values, e) : NAN;
-    free(e);
-    return v;
-  }
-  return f_empty;
+/* ---- shapiq JSON export ------------------------------------------------ */
+
+/* shapiq's conventions per index (InteractionValues._update_interactions_for_index,
+ * get_index_from_computation_index, ExactComputer; shapiq 1.6), so an export is a
+ * fixed point of loading it into shapiq:
+ *   order1        the name shapiq gives the index at max_order 1
+ *   own_empty     "Empty" is the index's own ∅ value (else the baseline)
+ *   own_baseline  baseline_value is the index's own ∅ value (else f(∅)) */
+static const struct {
+  sb_index_kind order1;
+  unsigned char own_empty, own_baseline;
+} shapiq_rules[SB_INDEX_COUNT] = {
+    [SB_INDEX_MOBIUS] = {SB_INDEX_MOBIUS, 0, 0}, [SB_INDEX_SII] = {SB_INDEX_SV, 1, 0},
+    [SB_INDEX_BII] = {SB_INDEX_BV, 1, 1},        [SB_INDEX_FSII] = {SB_INDEX_SV, 0, 0},
+    [SB_INDEX_FBII] = {SB_INDEX_BV, 1, 1},       [SB_INDEX_STII] = {SB_INDEX_SV, 0, 0},
+    [SB_INDEX_KSII] = {SB_INDEX_SV, 0, 0},       [SB_INDEX_SV] = {SB_INDEX_SV, 0, 0},
+    [SB_INDEX_BV] = {SB_INDEX_BV, 0, 0},
+};
+
+static double empty_value(const sb_spectrum *values) {
+  uint64_t *e = calloc(values->words, sizeof *e);
+  double v = e ? sb_spectrum_get(values, e) : NAN;
+  free(e);
+  return v;
 }
 
-/* ---- shapiq JSON export ------------------------------------------------ */
+double sb_index_baseline(const sb_spectrum *values, sb_index_kind k, double f_empty) {
+  return (unsigned)k < SB_INDEX_COUNT && shapiq_rules[k].own_baseline ? empty_value(values)
+                                                                       : f_empty;
+}
+
+void sb_index_export_defaults(const sb_spectrum *values, sb_index_kind k, size_t order,
+                              double f_empty, int exact, size_t budget,
+                              sb_index_export_opts *o) {
+  memset(o, 0, sizeof *o);
+  o->index = k;
+  o->min_order = 0;
+  o->max_order = k == SB_INDEX_SV || k == SB_INDEX_BV ? 1 : order;
+  o->estimated = !exact;
+  o->estimation_budget = exact ? 0 : budget;
+  o->baseline_value = sb_index_baseline(values, k, f_empty);
+}
+
+/* shapiq's timestamp: datetime.now(timezone.utc).isoformat() + "Z" (it writes both
+ * the offset and the Z; microseconds included). */
+static void shapiq_timestamp(char *buf, size_t len) {
+  struct timespec ts;
+  clock_gettime(CLOCK_REALTIME, &ts);
+  struct tm tmv;
+  gmtime_r(&ts.tv_sec, &tmv);
+  size_t k = strftime(buf, len, "%Y-%m-%dT%H:%M:%S", &tmv);
+  snprintf(buf + k, len - k, ".%06ld+00:00Z", ts.tv_nsec / 1000);
+}
 
 /* "Empty" for ∅, else "i,j,k" ascending (shapiq's safe_tuple_to_str). */
 static char *set_key(const uint64_t *set, size_t words, size_t *idx) {
@@ -290,13 +317,15 @@ typedef struct {
   const sb_spectrum *values;
   size_t *idx;
   size_t min_size; /* smaller sets are not written */
+  double empty;    /* the value written for ∅ */
 } emit_ctx;
 
 static int emit_cb(void *vctx, const uint64_t *set, size_t s) {
   emit_ctx *c = vctx;
   if (s < c->min_size) return SB_OK;
   char *key = set_key(set, c->values->words, c->idx);
-  if (!key || json_object_set_new(c->data, key, json_real(sb_spectrum_get(c->values, set)))) {
+  double v = s == 0 ? c->empty : sb_spectrum_get(c->values, set);
+  if (!key || json_object_set_new(c->data, key, json_real(v))) {
     free(key);
     return SB_ENOMEM;
   }
@@ -331,10 +360,7 @@ json_t *sb_index_to_shapiq_json(const sb_spectrum *values, const sb_index_export
   term_ref *refs = NULL;
   if (!root || !meta || !data || !idx || !cur) goto nomem;
   char ts[64];
-  time_t now = time(NULL);
-  struct tm tmv;
-  gmtime_r(&now, &tmv);
-  strftime(ts, sizeof ts, "%Y-%m-%dT%H:%M:%S.000000+00:00Z", &tmv);
+  shapiq_timestamp(ts, sizeof ts);
   json_object_set_new(root, "object_name", json_string("InteractionValues"));
   json_object_set_new(root, "data_type", json_string("interaction_values"));
   json_object_set_new(root, "version", json_string("1.3.0"));
@@ -345,8 +371,16 @@ json_t *sb_index_to_shapiq_json(const sb_spectrum *values, const sb_index_export
   json_object_set_new(root, "timestamp", json_string(ts));
   size_t maxo = o->max_order, mino = o->min_order;
   if (maxo > n) maxo = n;
+  if ((unsigned)o->index >= SB_INDEX_COUNT) {
+    json_decref(root), json_decref(meta), json_decref(data);
+    free(idx), free(cur);
+    sb_error_set(err, SB_EINVAL, "indices: export of an unknown index kind %d", (int)o->index);
+    return NULL;
+  }
+  sb_index_kind label = maxo == 1 ? shapiq_rules[o->index].order1 : o->index;
+  double empty = shapiq_rules[label].own_empty ? empty_value(values) : o->baseline_value;
   json_object_set_new(meta, "n_players", json_integer((json_int_t)n));
-  json_object_set_new(meta, "index", json_string(sb_index_name(o->index)));
+  json_object_set_new(meta, "index", json_string(sb_index_name(label)));
   json_object_set_new(meta, "max_order", json_integer((json_int_t)maxo));
   json_object_set_new(meta, "min_order", json_integer((json_int_t)mino));
   json_object_set_new(meta, "estimated", json_boolean(o->estimated));
@@ -358,13 +392,13 @@ json_t *sb_index_to_shapiq_json(const sb_spectrum *values, const sb_index_export
   /* All sets of the orders when that is affordable (shapiq's lookup is dense),
    * else only the stored ones. */
   double all = 0;
-  for (size_t s = mino; s <= maxo; s++) all += binom(n, s);
+  for (size_t s = mino; s <= maxo; s++) all += sb_choose(n, s);
   if (all <= 1e6) {
     for (size_t i = 0; i < n; i++) idx[i] = i;
     size_t *all_idx = malloc((n ? n : 1) * sizeof *all_idx);
     if (!all_idx) goto nomem;
     memcpy(all_idx, idx, n * sizeof *idx);
-    emit_ctx c = {data, values, idx, mino};
+    emit_ctx c = {data, values, idx, mino, empty};
     /* for_subsets enumerates sizes 0..maxo, lexicographically within a size */
     int rc = for_subsets(all_idx, n, maxo, cur, values->words, emit_cb, &c);
     free(all_idx);
@@ -378,7 +412,9 @@ json_t *sb_index_to_shapiq_json(const sb_spectrum *values, const sb_index_export
       if (s >= mino && s <= maxo) refs[m++] = (term_ref){values, i};
     }
     qsort(refs, m, sizeof *refs, cmp_terms);
+    if (mino == 0) json_object_set_new(data, "Empty", json_real(empty)); /* even if not stored */
     for (size_t j = 0; j < m; j++) {
+      if (sb_spectrum_degree(values, refs[j].i) == 0) continue; /* written above */
       char *key = set_key(sb_spectrum_key(values, refs[j].i), values->words, idx);
       if (!key) goto nomem;
       json_object_set_new(data, key, json_real(values->values[refs[j].i]));

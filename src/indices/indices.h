@@ -1,4 +1,4 @@
-/* Interaction indices from a spectrum (ALGORITHMS.md §3).
+/* Interaction indices from a spectrum (../shared/design/ALGORITHMS.md §3).
  *
  * Every index is a linear map of the Möbius coefficients a(T):
  *   index(S) = Σ_{T ⊇ S} w(s, t, ℓ) · a(T)      (s = |S|, t = |T|, ℓ = order)
@@ -55,30 +55,47 @@ double sb_index_weight(sb_index_kind k, size_t s, size_t t, size_t order);
 sb_spectrum *sb_index_compute(const sb_spectrum *spec, sb_index_kind k, size_t order,
                               size_t max_terms, sb_error *err);
 
-/* The value shapiq stores as `baseline_value` for this index: the index's
- * value for ∅ for the Banzhaf family (BII, BV, FBII), f(∅) = a(∅) otherwise. */
+/* The value shapiq stores as `baseline_value` for this index of a function
+ * with f(∅) = f_empty: the index's own ∅ value for BII and FBII, f(∅) for every
+ * other index (shapiq's ExactComputer and InteractionValues, 1.6). */
 double sb_index_baseline(const sb_spectrum *values, sb_index_kind k, double f_empty);
 
 /* Write index values in shapiq's InteractionValues JSON layout (as produced by
- * InteractionValues.to_json_file, version 1.3.0):
+ * InteractionValues.to_json_file):
  *   {"object_name": "InteractionValues", "data_type": "interaction_values",
- *    "version": ..., "created_from": null, "description": ..., "parameters": {},
- *    "timestamp": ISO-8601, "metadata": {"n_players", "index", "max_order",
- *    "min_order", "estimated", "estimation_budget", "baseline_value"},
+ *    "version": "1.3.0", "created_from": null, "description": ..., "parameters": {},
+ *    "timestamp": "2025-07-10T20:46:06.214829+00:00Z" (shapiq's own format),
+ *    "metadata": {"n_players", "index", "max_order", "min_order", "estimated",
+ *    "estimation_budget", "baseline_value"},
  *    "data": {"Empty": v, "0": v, "0,3": v, ...}}
+ * with shapiq's meaning, so that loading the file into shapiq changes nothing:
+ *  - "index": shapiq's name at max_order 1 is SV for SII, FSII, STII and k-SII
+ *    and BV for BII and FBII (the values are those indices');
+ *  - "Empty" (written when min_order is 0, as shapiq's computations do): the
+ *    index's own ∅ value for SII (order >= 2), BII and FBII; the baseline f(∅)
+ *    for Möbius, FSII, STII, k-SII, SV and BV;
+ *  - baseline_value: opts->baseline_value (sb_index_baseline);
+ *  - estimated false and estimation_budget null for exact values.
  * Sets with min_order <= |S| <= max_order are written (all of them when n is
  * small enough that C(n, <=max_order) <= 1e6, zeros included as shapiq does;
  * otherwise only the stored sets), keys sorted by size then lexicographically.
  * estimation_budget = 0 writes null.  Atomic (temp file + rename). */
 typedef struct sb_index_export_opts {
-  sb_index_kind index;
-  size_t min_order;          /* 0 includes "Empty"; shapiq's default files use 1 */
+  sb_index_kind index;       /* the index the values are (sb_index_compute's kind) */
+  size_t min_order;          /* 0 (shapiq's computations) includes "Empty" */
   size_t max_order;
   int estimated;             /* 1 if the values come from a surrogate fit */
   size_t estimation_budget;  /* queries used (0 = null) */
   double baseline_value;
   const char *description;   /* NULL = "spexbench VERSION" */
 } sb_index_export_opts;
+
+/* Options with shapiq's meaning for `values` = sb_index_compute(spec, k, order):
+ * min_order 0, max_order = order (1 for SV/BV), baseline by sb_index_baseline,
+ * and estimated = !exact with estimation_budget = budget (null when exact). */
+void sb_index_export_defaults(const sb_spectrum *values, sb_index_kind k, size_t order,
+                              double f_empty, int exact, size_t budget,
+                              sb_index_export_opts *opts);
 
 json_t *sb_index_to_shapiq_json(const sb_spectrum *values, const sb_index_export_opts *opts,
                                 sb_error *err);

@@ -18,6 +18,11 @@
 
 #include "core/error.h"
 
+/* Threads OpenBLAS may use in these kernels (and any other BLAS call of the
+ * process): the run's thread budget, so forked workers do not oversubscribe the
+ * cores (OpenBLAS otherwise starts one thread per core in every worker). */
+void sb_linalg_set_threads(int threads);
+
 typedef enum sb_ridge_criterion { SB_RIDGE_LOO = 0, SB_RIDGE_GCV = 1 } sb_ridge_criterion;
 
 /* Minimum-norm solution of min ||W^½(y - Xβ)||; singular values below

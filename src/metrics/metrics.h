@@ -1,4 +1,4 @@
-/* Faithfulness and recovery metrics (ALGORITHMS.md §8).
+/* Faithfulness and recovery metrics (../shared/design/ALGORITHMS.md §8).
  *
  *  - held-out R² on test masks that never count against a budget: uniform masks
  *    (each bit a fair coin, the papers' protocol) or shapiq's "sizes" variant
@@ -30,13 +30,22 @@ int sb_heldout_dist_parse(const char *s, sb_heldout_dist *out);
 int sb_heldout_make(const sb_dataset *d, size_t count, sb_heldout_dist dist, uint64_t seed,
                     sb_heldout **out, sb_error *err);
 void sb_heldout_free(sb_heldout *h);
+/* Refuse a held-out set that cannot fit in memory: `count` masks of n features
+ * (n = 0: unknown, counted as one 64-bit word) with their values and the
+ * surrogate's predictions, against this machine's physical memory; and a size
+ * that overflows size_t.  SB_EINVAL "held-out set of C masks at n = N needs X GiB,
+ * more than this machine's Y GiB of memory". */
+int sb_heldout_check_memory(size_t count, size_t n, sb_error *err);
 
 /* R² = 1 - Σ(y-ŷ)²/Σ(y-ȳ)²; NaN if Σ(y-ȳ)² == 0 (constant function). */
 double sb_r2(const double *y, const double *yhat, size_t count);
-/* R² of a surrogate on the held-out set (NaN for a constant function). */
+/* R² of a surrogate on the held-out set (NaN for a constant function).
+ * SB_ENUMERIC if the values overflow (|f| near DBL_MAX: their variance is not
+ * finite) instead of a NaN that looks like a constant function. */
 int sb_r2_heldout(const sb_heldout *h, const sb_spectrum *surrogate, double *r2, sb_error *err);
 /* Exact R² over uniform masks: 1 - Σ_k (F-G)² / Σ_{k≠∅} F². `truth` is Fourier;
- * the surrogate is converted if it is Möbius.  NaN if the truth is constant. */
+ * the surrogate is converted if it is Möbius.  NaN if the truth is constant.
+ * SB_ENUMERIC if the energies overflow. */
 int sb_r2_parseval(const sb_spectrum *truth, const sb_spectrum *surrogate, double *r2,
                    sb_error *err);
 

@@ -1,10 +1,16 @@
 /* Counting, caching oracle over an evaluation function (see oracle.h).
- * The cache is an open-addressing hash table over an arena of masks. */
+ * The cache is an arena of masks (in the order first asked) with their answers,
+ * indexed by a mask map (core/maskmap.h); for large masks the arena holds their
+ * 128-bit fingerprints instead (below).  A batch's new masks are staged at the
+ * end of the arena and indexed provisionally, so repeats inside the batch
+ * dedupe; if the batch fails (budget, evaluation error) the index is rebuilt
+ * from the committed masks. */
 #include "oracle/oracle.h"
 
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/maskmap.h"
 #include "core/timer.h"
 
 struct sb_oracle {
@@ -16,12 +22,42 @@ struct sb_oracle {
   double seconds;
   char caller[64];
   /* cache */
+  size_t kw;         /* words per key: words, or 2 (fingerprints, see below) */
   size_t count, cap; /* masks stored */
-  uint64_t *keys;    /* cap*words */
+  uint64_t *keys;    /* cap*kw */
   double *values;    /* cap */
-  size_t *slots;     /* index+1, 0 = empty */
-  size_t nslots;
+  sb_maskmap index;  /* mask -> arena index */
 };
+
+/* ---- large masks: fingerprints instead of masks (issue 14 §3) -------------
+ * Above SB_ORACLE_FP_WORDS words per mask (n > 1,024 features) the cache keeps
+ * sb_mask_fingerprint (128 bits) per distinct mask, not the mask: SPEX at
+ * n = 65,536 asks 66,048 masks of 8 KiB, 0.5 GB cached for nothing but
+ * deduplication.  A batch's new masks are gathered into one block for evaluation
+ * (or evaluated in place when the whole batch is new).
+ * Collisions: two distinct masks share a fingerprint with probability about
+ * 2^-126 (NH hashing, see core/mask.h), so among D distinct masks the chance of
+ * any collision is below D²/2^127 — under 2^-75 for D = 2^26 masks.  A collision
+ * would answer one mask with another's value and count the two as one. */
+#define SB_ORACLE_FP_WORDS 16
+
+/* The cache key of mask m: m itself, or its fingerprint written to fp. */
+static inline const uint64_t *cache_key(const sb_oracle *o, const uint64_t *m, uint64_t fp[2]) {
+  if (o->kw == o->words) return m;
+  sb_mask_fingerprint(m, o->words, fp);
+  return fp;
+}
+
+/* Fingerprint mode: the batch's new masks in arena order (arena index base + i is the
+ * first j with where[j] == base + i).  Caller frees. */
+static uint64_t *gather_fresh(const uint64_t *masks, size_t w, const size_t *where, size_t count,
+                              size_t base, size_t fresh) {
+  uint64_t *stage = malloc(fresh * w * sizeof *stage);
+  if (!stage) return NULL;
+  for (size_t j = 0, next = base; j < count && next < base + fresh; j++)
+    if (where[j] == next) memcpy(stage + (next++ - base) * w, masks + j * w, w * sizeof *stage);
+  return stage;
+}
 
 sb_oracle *sb_oracle_alloc(size_t n, sb_eval_fn fn, void *ctx, size_t budget) {
   if (n == 0 || n > SB_MAX_N || !fn) return NULL;
@@ -29,15 +65,15 @@ sb_oracle *sb_oracle_alloc(size_t n, sb_eval_fn fn, void *ctx, size_t budget) {
   if (!o) return NULL;
   o->n = n;
   o->words = sb_mask_words(n);
+  o->kw = o->words > SB_ORACLE_FP_WORDS ? 2 : o->words;
   o->fn = fn;
   o->ctx = ctx;
   o->budget = budget;
   o->cap = 64;
-  o->nslots = 128;
-  o->keys = malloc(o->cap * o->words * sizeof *o->keys);
+  o->keys = malloc(o->cap * o->kw * sizeof *o->keys);
   o->values = malloc(o->cap * sizeof *o->values);
-  o->slots = calloc(o->nslots, sizeof *o->slots);
-  if (!o->keys || !o->values || !o->slots) {
+  int rc = sb_maskmap_init(&o->index, o->kw, o->cap);
+  if (!o->keys || !o->values || rc) {
     sb_oracle_free(o);
     return NULL;
   }
@@ -48,7 +84,7 @@ void sb_oracle_free(sb_oracle *o) {
   if (!o) return;
   free(o->keys);
   free(o->values);
-  free(o->slots);
+  sb_maskmap_release(&o->index);
   free(o);
 }
 
@@ -63,23 +99,11 @@ void sb_oracle_set_caller(sb_oracle *o, const char *name) {
 }
 const char *sb_oracle_caller(const sb_oracle *o) { return o->caller; }
 
-/* Slot for a mask in a table of `nslots` over `keys`. */
-static size_t find_slot(const uint64_t *keys, const size_t *slots, size_t nslots, size_t words,
-                        const uint64_t *m) {
-  size_t mask = nslots - 1;
-  size_t h = (size_t)sb_mask_hash(m, words, 0x0ddba11u) & mask;
-  for (;;) {
-    size_t t = slots[h];
-    if (t == 0 || sb_mask_equal(keys + (t - 1) * words, m, words)) return h;
-    h = (h + 1) & mask;
-  }
-}
-
 static int grow(sb_oracle *o, size_t need) {
   if (need > o->cap) {
     size_t cap = o->cap;
     while (cap < need) cap *= 2;
-    uint64_t *k = realloc(o->keys, cap * o->words * sizeof *k);
+    uint64_t *k = realloc(o->keys, cap * o->kw * sizeof *k);
     if (!k) return SB_ENOMEM;
     o->keys = k;
     double *v = realloc(o->values, cap * sizeof *v);
@@ -87,43 +111,30 @@ static int grow(sb_oracle *o, size_t need) {
     o->values = v;
     o->cap = cap;
   }
-  if (2 * need > o->nslots) {
-    size_t ns = o->nslots;
-    while (2 * need > ns) ns *= 2;
-    size_t *s = calloc(ns, sizeof *s);
-    if (!s) return SB_ENOMEM;
-    for (size_t i = 0; i < o->count; i++)
-      s[find_slot(o->keys, s, ns, o->words, o->keys + i * o->words)] = i + 1;
-    free(o->slots);
-    o->slots = s;
-    o->nslots = ns;
-  }
-  return SB_OK;
+  return sb_maskmap_reserve(&o->index, o->keys, need);
 }
 
 int sb_oracle_query_raw(sb_oracle *o, const uint64_t *masks, size_t count, double *out,
                         sb_error *err) {
-  const size_t w = o->words;
+  const size_t w = o->words, kw = o->kw;
   if (count == 0) return SB_OK;
   if (grow(o, o->count + count))
     return sb_error_set(err, SB_ENOMEM, "oracle: out of memory caching %zu masks",
                         o->count + count);
   /* Pass 1: stage new distinct masks at the end of the arena (not yet visible). */
   size_t base = o->count, fresh = 0;
-  size_t *where = malloc(count * sizeof *where); /* arena index + 1 for new, or ~slot */
+  size_t *where = malloc(count * sizeof *where); /* arena index of each mask */
   if (!where) return sb_error_set(err, SB_ENOMEM, "oracle: out of memory");
   for (size_t j = 0; j < count; j++) {
-    const uint64_t *m = masks + j * w;
-    size_t h = find_slot(o->keys, o->slots, o->nslots, w, m);
-    if (o->slots[h]) {
-      where[j] = o->slots[h] - 1;
-      continue;
+    uint64_t fp[2];
+    const uint64_t *m = masks + j * w, *key = cache_key(o, m, fp);
+    /* indexed provisionally so repeats inside the batch dedupe; cannot fail after grow() */
+    long i = sb_maskmap_find_or_add(&o->index, o->keys, key, base + fresh);
+    where[j] = (size_t)i;
+    if ((size_t)i == base + fresh) {
+      memcpy(o->keys + (base + fresh) * kw, key, kw * sizeof *key);
+      fresh++;
     }
-    /* insert provisionally so repeats inside the batch dedupe */
-    memcpy(o->keys + (base + fresh) * w, m, w * sizeof *m);
-    o->slots[h] = base + fresh + 1;
-    where[j] = base + fresh;
-    fresh++;
   }
   int rc = SB_OK;
   if (o->budget != SB_BUDGET_NONE && base + fresh > o->budget) {
@@ -133,19 +144,22 @@ int sb_oracle_query_raw(sb_oracle *o, const uint64_t *masks, size_t count, doubl
                       o->caller[0] ? o->caller : "", o->caller[0] ? ": " : "", base, fresh,
                       o->budget);
   } else if (fresh) {
-    double t0 = sb_wall_seconds();
-    rc = o->fn(o->ctx, o->keys + base * w, fresh, o->values + base, err);
-    o->seconds += sb_wall_seconds() - t0;
+    const uint64_t *eval = o->keys + base * w;
+    /* fingerprints: gather the new masks, unless they are the whole batch in order */
+    const int gather = kw != w && fresh < count;
+    uint64_t *stage = gather ? gather_fresh(masks, w, where, count, base, fresh) : NULL;
+    if (gather && !stage) rc = sb_error_set(err, SB_ENOMEM, "oracle: out of memory");
+    if (kw != w) eval = stage ? stage : masks;
+    if (rc == SB_OK) {
+      double t0 = sb_wall_seconds();
+      rc = o->fn(o->ctx, eval, fresh, o->values + base, err);
+      o->seconds += sb_wall_seconds() - t0;
+    }
+    free(stage);
   }
   if (rc != SB_OK) {
-    /* roll back the provisional inserts: rebuild the index from the committed masks */
-    size_t *s = calloc(o->nslots, sizeof *s);
-    if (s) {
-      for (size_t i = 0; i < base; i++)
-        s[find_slot(o->keys, s, o->nslots, w, o->keys + i * w)] = i + 1;
-      free(o->slots);
-      o->slots = s;
-    }
+    /* roll back the provisional inserts (fewer keys: no allocation, cannot fail) */
+    sb_maskmap_rebuild(&o->index, o->keys, base);
     free(where);
     return rc;
   }

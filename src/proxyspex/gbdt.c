@@ -1,4 +1,4 @@
-/* Native gradient-boosted trees on binary features for ProxySPEX (ALGORITHMS.md §5
+/* Native gradient-boosted trees on binary features for ProxySPEX (../shared/design/ALGORITHMS.md §5
  * step 2; the formulas are XGBoost's, see gbdt.h).  Trees are complete binary
  * heaps: node k splits on feat[k] (−1 = leaf), its x_j = 0 child is 2k+1 and its
  * x_j = 1 child 2k+2.  Growth is level by level; a node's histogram (Σ gradient

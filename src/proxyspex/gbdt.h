@@ -1,5 +1,5 @@
 /* A native gradient-boosted regression-tree learner for binary features
- * (ALGORITHMS.md §5 step 2), as an alternative backend to XGBoost.
+ * (../shared/design/ALGORITHMS.md §5 step 2), as an alternative backend to XGBoost.
  *
  * Same model class and formulas as XGBoost's reg:squarederror with depth-wise
  * growth: hessian 1 per row, gain G_L²/(H_L+λ) + G_R²/(H_R+λ) − G²/(H+λ), split

@@ -1,4 +1,4 @@
-/* Exact Fourier transform of a boosted tree ensemble (ALGORITHMS.md §5 step 3).
+/* Exact Fourier transform of a boosted tree ensemble (../shared/design/ALGORITHMS.md §5 step 3).
  *
  * The §5 recursion — leaf v → {∅: v}; split on j with child spectra L (x_j = 0
  * side) and R (x_j = 1 side) → F(S) = (L(S)+R(S))/2, F(S∪{j}) = (L(S)−R(S))/2 —

@@ -1,5 +1,5 @@
 /* Exact Fourier (Walsh) transform of a boosted tree ensemble from XGBoost's JSON
- * dump (ALGORITHMS.md §5 step 3).  Features are the mask bits; the sum of the
+ * dump (../shared/design/ALGORITHMS.md §5 step 3).  Features are the mask bits; the sum of the
  * tree spectra plus base_score on ∅ reproduces the booster's predictions. */
 #ifndef SB_PROXYSPEX_TREE_FOURIER_H
 #define SB_PROXYSPEX_TREE_FOURIER_H

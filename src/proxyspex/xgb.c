@@ -1,4 +1,4 @@
-/* XGBoost C API wrapper for ProxySPEX (ALGORITHMS.md §5 step 2: the proxy model is
+/* XGBoost C API wrapper for ProxySPEX (../shared/design/ALGORITHMS.md §5 step 2: the proxy model is
  * gradient-boosted regression trees; XGBoost is the accepted backend).
  *
  * Masks become dense 0/1 float rows (missing = NaN, so a 0 is a real value and

@@ -1,4 +1,4 @@
-/* A thin wrapper over the XGBoost C API for ProxySPEX (ALGORITHMS.md §5 step 2):
+/* A thin wrapper over the XGBoost C API for ProxySPEX (../shared/design/ALGORITHMS.md §5 step 2):
  * training data from masks (0/1 floats), gradient-boosted regression trees
  * (reg:squarederror, tree_method=hist), prediction over an iteration range, the
  * JSON tree dump and the model's base_score.  Every XGBoost return code is

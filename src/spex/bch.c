@@ -1,5 +1,5 @@
 /* Shortened binary BCH codes for SPEX's delays and its singleton decoder
- * (ALGORITHMS.md §4: "Delays come from a shortened binary BCH code with designed
+ * (../shared/design/ALGORITHMS.md §4: "Delays come from a shortened binary BCH code with designed
  * distance 2t+1 ... BCH decode (syndromes -> Berlekamp–Massey -> Chien search
  * over GF(2^m))").
  *
@@ -9,7 +9,8 @@
  * (x^{r+i} mod g).  Decoding: syndromes are XORs of precomputed columns (so the
  * Chase decoder can flip bits in O(2t)), Berlekamp–Massey gives the error
  * locator Λ, and a Chien search in the log domain over the r + n unshortened
- * positions finds its roots (degree 1 is solved directly). */
+ * positions finds its roots (degree 1 is solved directly; a Λ that does not split
+ * into distinct linear factors over GF(2^m) is rejected first, without the search). */
 #include "spex/bch.h"
 
 #include <stdlib.h>
@@ -179,6 +180,33 @@ void sb_bch_syndromes(const sb_bch *c, const uint64_t *parity, uint32_t *S) {
   }
 }
 
+/* 1 if Λ (degree L >= 2, coefficients C[0..L]) divides x^{2^m} − x, i.e. splits
+ * into L distinct linear factors over GF(2^m): x^{2^m} mod Λ by m squarings, about
+ * m·L² multiplications.  A Λ that does not split has fewer than L roots, so the
+ * Chien search (r + n positions) would fail anyway; most failed decodes (Chase
+ * patterns, multitons) are rejected here without it. */
+static int locator_splits(const sb_gf2m *gf, const uint32_t *C, unsigned L) {
+  uint32_t M[SB_BCH_MAX_T + 1], r[SB_BCH_MAX_T], sq[2 * SB_BCH_MAX_T];
+  const uint32_t inv = sb_gf2m_inv(gf, C[L]);
+  for (unsigned k = 0; k <= L; k++) M[k] = sb_gf2m_mul(gf, C[k], inv); /* monic */
+  memset(r, 0, sizeof r);
+  r[1] = 1; /* x */
+  for (unsigned it = 0; it < gf->m; it++) {
+    memset(sq, 0, sizeof sq);
+    for (unsigned i = 0; i < L; i++) sq[2 * i] = sb_gf2m_mul(gf, r[i], r[i]);
+    for (unsigned d = 2 * L - 2; d >= L; d--) {
+      const uint32_t coef = sq[d];
+      if (!coef) continue;
+      for (unsigned k = 0; k < L; k++) sq[d - L + k] ^= sb_gf2m_mul(gf, coef, M[k]);
+      sq[d] = 0;
+    }
+    memcpy(r, sq, L * sizeof *r);
+  }
+  for (unsigned k = 0; k < L; k++)
+    if (r[k] != (k == 1)) return 0;
+  return 1;
+}
+
 int sb_bch_decode_syndromes(const sb_bch *c, const uint32_t *S, size_t *msg, size_t *msg_len,
                             size_t *parity_errors) {
   const sb_gf2m *gf = c->gf;
@@ -228,6 +256,7 @@ int sb_bch_decode_syndromes(const sb_bch *c, const uint32_t *S, size_t *msg, siz
     if (pos >= npos) return -1;
     pos_found[nfound++] = pos;
   } else {
+    if (!locator_splits(gf, C, L)) return -1;
     const uint32_t ord = gf->order;
     uint32_t e[SB_BCH_MAX_T + 1];
     unsigned nz[SB_BCH_MAX_T + 1], nnz = 0;

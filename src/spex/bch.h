@@ -1,5 +1,5 @@
 /* Shortened binary BCH codes as used by SPEX for its delay matrix
- * (ALGORITHMS.md §4).
+ * (../shared/design/ALGORITHMS.md §4).
  *
  * A code with designed distance 2t+1 over GF(2^m) has length n_c = 2^m - 1 and
  * dimension k_c = n_c - deg g, g = lcm of the minimal polynomials of α..α^{2t}.

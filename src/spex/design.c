@@ -1,13 +1,15 @@
-/* SPEX query design (ALGORITHMS.md §4 "Query design" and "Aliasing").
+/* SPEX query design (../shared/design/ALGORITHMS.md §4 "Query design" and "Aliasing").
  *
  * Masks x = M_c ℓ ⊕ d_p for C groups, the P = r + 1 rows of the BCH delay
  * matrix and ℓ ∈ {0,1}^b: N(b) = C·P·2^b samples.  Column bits of M_c are drawn
  * per feature from a generator seeded by (design_seed, group) only, SB_SPEX_MAX_B
  * bits at a time; the design at b uses the low b bits and ℓ < 2^b, so it is a
  * subset of the design at every larger b (nested designs: a sweep over budgets
- * reuses queries through the oracle's cache).  Masks are built incrementally in
- * ℓ order from the mask of ℓ without its lowest set bit: one XOR of a packed
- * column per mask.  The transform is one normalised length-2^b FWHT per
+ * reuses queries through the oracle's cache).  Rows are built in ℓ order, any
+ * range of them at a time (the harness streams them: at n = 65,536 the whole
+ * design would be 0.5 GB): with cum_q = column 0 ⊕ … ⊕ column q of M_c,
+ * mask(ℓ) = mask(ℓ − 1) ⊕ cum_{ctz ℓ}, one packed XOR per row, and a range
+ * starts from mask(ℓ) = d_p ⊕ Σ_{q ∈ gray(ℓ)} cum_q, gray(ℓ) = ℓ ⊕ (ℓ >> 1).  The transform is one normalised length-2^b FWHT per
  * (group, delay). */
 #include <stdlib.h>
 #include <string.h>
@@ -57,7 +59,37 @@ void sb_spex_design_free(sb_spex_design *d) {
   if (!d) return;
   sb_bch_free(d->bch);
   free(d->hash);
+  free(d->cum);
+  free(d->delay);
   free(d);
+}
+
+/* The packed prefix-XORed columns of every M_c and the delay masks d_p. */
+static int design_tables(sb_spex_design *d) {
+  const size_t n = d->n, words = sb_mask_words(n), b = d->b;
+  d->words = words;
+  d->dstride = words + 8;
+  d->cum = calloc((size_t)d->C * b * words, sizeof *d->cum);
+  d->delay = calloc(d->P * d->dstride, sizeof *d->delay);
+  if (!d->cum || !d->delay) return SB_ENOMEM;
+  for (unsigned c = 0; c < d->C; c++) {
+    uint64_t *cum = d->cum + (size_t)c * b * words;
+    for (size_t i = 0; i < n; i++) {
+      uint32_t h = d->hash[(size_t)c * n + i];
+      for (unsigned q = 0; q < b; q++)
+        if ((h >> q) & 1u) sb_mask_set(cum + q * words, i);
+    }
+    for (size_t q = 1; q < b; q++)
+      for (size_t w = 0; w < words; w++) cum[q * words + w] ^= cum[(q - 1) * words + w];
+  }
+  const sb_bch *code = d->bch;
+  for (size_t i = 0; i < n; i++) {
+    const uint64_t *par = code->par + i * code->pw;
+    for (size_t w = 0; w < code->pw; w++)
+      for (uint64_t v = par[w]; v; v &= v - 1)
+        sb_mask_set(d->delay + (w * 64 + (size_t)__builtin_ctzll(v) + 1) * d->dstride, i);
+  }
+  return SB_OK;
 }
 
 sb_spex_design *sb_spex_design_alloc(size_t n, unsigned t, unsigned C, unsigned b,
@@ -92,6 +124,7 @@ sb_spex_design *sb_spex_design_alloc(size_t n, unsigned t, unsigned C, unsigned 
     }
     gsl_rng_free(r);
   }
+  if (design_tables(d)) goto nomem;
   return d;
 nomem:
   sb_spex_design_free(d);
@@ -99,46 +132,32 @@ nomem:
   return NULL;
 }
 
-int sb_spex_design_masks(const sb_spex_design *d, sb_masks **out, sb_error *err) {
-  const size_t n = d->n, words = sb_mask_words(n), L = (size_t)1 << d->b;
-  sb_masks *m = sb_masks_alloc(n, d->samples);
-  uint64_t *cols = calloc((size_t)d->b * words, sizeof *cols);
-  uint64_t *delay = calloc(words, sizeof *delay);
-  if (!m || !cols || !delay) {
-    sb_masks_free(m);
-    free(cols);
-    free(delay);
-    return sb_error_set(err, SB_ENOMEM, "spex: out of memory for %zu masks of %zu features",
-                        d->samples, n);
-  }
-  const sb_bch *code = d->bch;
-  for (unsigned c = 0; c < d->C; c++) {
-    memset(cols, 0, (size_t)d->b * words * sizeof *cols);
-    for (size_t i = 0; i < n; i++) {
-      uint32_t h = d->hash[(size_t)c * n + i];
-      for (unsigned q = 0; q < d->b; q++)
-        if ((h >> q) & 1u) sb_mask_set(cols + (size_t)q * words, i);
-    }
-    for (size_t p = 0; p < d->P; p++) {
-      memset(delay, 0, words * sizeof *delay);
-      if (p > 0)
-        for (size_t i = 0; i < n; i++) {
-          const uint64_t *par = code->par + i * code->pw;
-          if ((par[(p - 1) >> 6] >> ((p - 1) & 63)) & 1u) sb_mask_set(delay, i);
-        }
-      uint64_t *base = sb_masks_at(m, ((size_t)c * d->P + p) * L);
-      memcpy(base, delay, words * sizeof *delay);
-      /* mask(ℓ) = mask(ℓ with its lowest set bit cleared) ^ column(lowest bit) */
-      for (size_t l = 1; l < L; l++) {
-        unsigned q = (unsigned)__builtin_ctzll(l);
-        const uint64_t *prev = base + (l & (l - 1)) * words, *col = cols + (size_t)q * words;
-        uint64_t *x = base + l * words;
-        for (size_t w = 0; w < words; w++) x[w] = prev[w] ^ col[w];
+void sb_spex_design_rows(const sb_spex_design *d, size_t first, size_t count, uint64_t *out) {
+  const size_t words = d->words, L = (size_t)1 << d->b;
+  for (size_t r = first; r < first + count; r++) {
+    const size_t blk = r >> d->b, l = r & (L - 1);
+    const uint64_t *cum = d->cum + (blk / d->P) * d->b * words;
+    uint64_t *x = out + (r - first) * words;
+    if (r == first || l == 0) {
+      /* a range or block starts: d_p ⊕ Σ_{q ∈ gray(ℓ)} cum_q */
+      memcpy(x, d->delay + (blk % d->P) * d->dstride, words * sizeof *x);
+      for (size_t g = l ^ (l >> 1); g; g &= g - 1) {
+        const uint64_t *col = cum + (size_t)__builtin_ctzll(g) * words;
+        for (size_t w = 0; w < words; w++) x[w] ^= col[w];
       }
+    } else {
+      const uint64_t *prev = x - words, *col = cum + (size_t)__builtin_ctzll(l) * words;
+      for (size_t w = 0; w < words; w++) x[w] = prev[w] ^ col[w];
     }
   }
-  free(cols);
-  free(delay);
+}
+
+int sb_spex_design_masks(const sb_spex_design *d, sb_masks **out, sb_error *err) {
+  sb_masks *m = sb_masks_alloc(d->n, d->samples);
+  if (!m)
+    return sb_error_set(err, SB_ENOMEM, "spex: out of memory for %zu masks of %zu features",
+                        d->samples, d->n);
+  sb_spex_design_rows(d, 0, d->samples, m->bits);
   *out = m;
   return SB_OK;
 }

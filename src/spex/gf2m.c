@@ -1,4 +1,4 @@
-/* GF(2^m) tables for the BCH codes of SPEX (ALGORITHMS.md §4: "BCH decoding ...
+/* GF(2^m) tables for the BCH codes of SPEX (../shared/design/ALGORITHMS.md §4: "BCH decoding ...
  * Chien search over GF(2^m)").  exp/log tables built by repeated multiplication
  * by α modulo a primitive polynomial; the construction verifies primitivity
  * (α must have order exactly 2^m - 1), so a wrong table entry is an error, not a
@@ -11,7 +11,7 @@
 static const uint32_t prim_polys[SB_GF2M_MAX_M + 1] = {
     0,       0,       0x7,     0xB,     0x13,    0x25,    0x43,     0x89,    0x11D,
     0x211,   0x409,   0x805,   0x1053,  0x201B,  0x4443,  0x8003,   0x1100B, 0x20009,
-    0x40081, 0x80027, 0x100009,
+    0x40081, 0x80027, 0x100009, 0x200005,
 };
 
 uint32_t sb_gf2m_primitive_poly(unsigned m) {

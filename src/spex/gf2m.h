@@ -1,5 +1,5 @@
 /* Arithmetic in the finite field GF(2^m), 2 <= m <= SB_GF2M_MAX_M, for the BCH
- * codes of SPEX (ALGORITHMS.md §4).  Elements are integers < 2^m in the
+ * codes of SPEX (../shared/design/ALGORITHMS.md §4).  Elements are integers < 2^m in the
  * polynomial basis over a fixed primitive polynomial; α = 2 is primitive.
  * Multiplication and inversion go through log / antilog tables. */
 #ifndef SB_GF2M_H
@@ -9,7 +9,7 @@
 
 #include "core/error.h"
 
-#define SB_GF2M_MAX_M 20
+#define SB_GF2M_MAX_M 21 /* m = 21 covers n = 2^20 = SB_MAX_N at any t <= SB_BCH_MAX_T */
 
 typedef struct sb_gf2m {
   unsigned m;        /* field degree */

@@ -1,4 +1,4 @@
-/* SPEX peeling decoder (ALGORITHMS.md §4 "Peeling decoder").
+/* SPEX peeling decoder (../shared/design/ALGORITHMS.md §4 "Peeling decoder").
  *
  * A bin of group c at index j holds the vector U_p = Σ_{k: M_cᵀk = j} F(k)(−1)^{<d_p,k>},
  * p < P.  Classification:

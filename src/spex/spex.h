@@ -1,4 +1,4 @@
-/* SPEX internals (ALGORITHMS.md §4): the BCH-coded query design, the per-group
+/* SPEX internals (../shared/design/ALGORITHMS.md §4): the BCH-coded query design, the per-group
  * Walsh–Hadamard transforms, the peeling decoder and the structured refit.
  * The harness algorithm (src/algos/spex.c) is a thin wrapper over these; tests
  * and benchmarks call them directly.
@@ -28,11 +28,15 @@ typedef struct sb_spex_design {
   sb_bch *bch;      /* the delay code (owned) */
   uint32_t *hash;   /* C*n: column bits of M_c for feature i at hash[c*n+i] (SB_SPEX_MAX_B bits;
                        the design at b uses the low b bits) */
+  size_t words;     /* sb_mask_words(n) */
+  uint64_t *cum;    /* C*b masks: cum[c*b + q] = columns 0..q of M_c XORed (packed) */
+  uint64_t *delay;  /* P masks: d_p (d_0 = ∅) at delay + p*dstride */
+  size_t dstride;   /* words + 8: rows a power of two apart would share cache sets */
 } sb_spex_design;
 
 /* N(b) = C * P * 2^b for the code with capability t at n features (0 on error). */
 size_t sb_spex_sample_count(size_t n, unsigned t, unsigned C, unsigned b, sb_error *err);
-/* Budget -> (b, t) (ALGORITHMS.md §4): the largest b with N(b) <= budget (capped at
+/* Budget -> (b, t) (../shared/design/ALGORITHMS.md §4): the largest b with N(b) <= budget (capped at
  * b_max); if b <= 2, t is lowered step by step down to 2; if b is still <= 2 at
  * t = 2 (or t < 2 was asked and b <= 2), SB_ESKIP naming the minimum budget
  * C·P·2^3.  An explicit b (the algorithm's parameter) bypasses this rule. */
@@ -44,8 +48,13 @@ int sb_spex_budget_to_b(size_t n, size_t budget, unsigned t, unsigned C, unsigne
 sb_spex_design *sb_spex_design_alloc(size_t n, unsigned t, unsigned C, unsigned b,
                                      uint64_t design_seed, sb_error *err);
 void sb_spex_design_free(sb_spex_design *d);
-/* The query masks in sample-layout order (samples masks; ∅ repeats once per group). */
+/* The query masks in sample-layout order (samples masks; ∅ repeats once per group).
+ * One block of samples·words words: for large n stream them with
+ * sb_spex_design_rows instead.  Caller frees with sb_masks_free. */
 int sb_spex_design_masks(const sb_spex_design *d, sb_masks **out, sb_error *err);
+/* Rows [first, first + count) of the sample layout into out (count·words words);
+ * first + count <= samples.  O(count·words): one packed XOR per row. */
+void sb_spex_design_rows(const sb_spex_design *d, size_t first, size_t count, uint64_t *out);
 /* Bin index of a set k (indices) in group c: M_cᵀk restricted to b bits. */
 static inline uint32_t sb_spex_bin_of(const sb_spex_design *d, unsigned c, const size_t *k,
                                       size_t len) {

@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "trace/filetype.h"
 #include "trace/npz.h"
 
 static int ends_with(const char *s, const char *suf) {
@@ -62,6 +63,101 @@ int sb_trace_import_npz(const char *path, sb_trace **out, sb_error *err) {
   return SB_OK;
 }
 
+/* metadata.player_names: null/absent, or n strings (integers are accepted as names). */
+static int import_player_names(const json_t *meta, const char *path, sb_trace *t, sb_error *err) {
+  const size_t n = t->h.n;
+  json_t *names = json_object_get(meta, "player_names");
+  if (!names || json_is_null(names)) return SB_OK;
+  if (!json_is_array(names) || json_array_size(names) != n)
+    return sb_error_set(err, SB_EFORMAT, "%s: metadata.player_names: expected null or %zu strings",
+                        path, n);
+  t->h.feature_names = calloc(n, sizeof *t->h.feature_names);
+  if (!t->h.feature_names) return sb_error_set(err, SB_ENOMEM, "%s: out of memory", path);
+  for (size_t i = 0; i < n; i++) {
+    json_t *s = json_array_get(names, i);
+    char buf[64];
+    const char *v = json_is_string(s) ? json_string_value(s) : NULL;
+    if (!v && json_is_integer(s)) {
+      snprintf(buf, sizeof buf, "%lld", (long long)json_integer_value(s));
+      v = buf;
+    }
+    if (!v)
+      return sb_error_set(err, SB_EFORMAT, "%s: metadata.player_names[%zu]: expected a string",
+                          path, i);
+    if (!(t->h.feature_names[i] = strdup(v)))
+      return sb_error_set(err, SB_ENOMEM, "%s: out of memory", path);
+  }
+  return SB_OK;
+}
+
+/* game_name -> model; normalization_value (a number or null) -> header extra. */
+static int import_metadata(const json_t *meta, const char *path, sb_trace *t, sb_error *err) {
+  int rc = import_player_names(meta, path, t, err);
+  if (rc) return rc;
+  json_t *gn = json_object_get(meta, "game_name");
+  if (json_is_string(gn) && sb_trace_set_str(&t->h.model, json_string_value(gn)))
+    return sb_error_set(err, SB_ENOMEM, "%s: out of memory", path);
+  t->h.extra = json_object();
+  json_t *nv = json_object_get(meta, "normalization_value");
+  if (!nv || json_is_null(nv)) return SB_OK;
+  if (!json_is_number(nv))
+    return sb_error_set(err, SB_EFORMAT, "%s: metadata.normalization_value: expected a number",
+                        path);
+  if (t->h.extra) json_object_set(t->h.extra, "normalization_value", nv);
+  return SB_OK;
+}
+
+/* A data key ("Empty" or "0,3,7": distinct players in [0, n)) as a mask. */
+static int parse_data_key(const char *key, size_t n, const char *path, uint64_t *mask,
+                          sb_error *err) {
+  memset(mask, 0, sb_mask_words(n) * sizeof *mask);
+  if (strcmp(key, "Empty") == 0) return SB_OK;
+  for (const char *p = key;; p++) {
+    char *end;
+    if (*p < '0' || *p > '9') break;
+    unsigned long long i = strtoull(p, &end, 10);
+    if (i >= n)
+      return sb_error_set(err, SB_EFORMAT,
+                          "%s: data key \"%.60s\": player %llu out of range (n_players = %zu)",
+                          path, key, i, n);
+    if (sb_mask_get(mask, (size_t)i))
+      return sb_error_set(err, SB_EFORMAT, "%s: data key \"%.60s\": player %llu repeated", path,
+                          key, i);
+    sb_mask_set(mask, (size_t)i);
+    p = end;
+    if (*p == '\0') return SB_OK;
+    if (*p != ',') break;
+  }
+  return sb_error_set(err, SB_EFORMAT,
+                      "%s: data key \"%.60s\": expected \"Empty\" or comma-separated player "
+                      "indices",
+                      path, key);
+}
+
+/* Every data entry as a record. */
+static int import_data(const json_t *data, const char *path, sb_trace *t, sb_error *err) {
+  uint64_t *mask = calloc(t->words, sizeof *mask);
+  if (!mask) return sb_error_set(err, SB_ENOMEM, "%s: out of memory", path);
+  const char *key;
+  json_t *val;
+  int rc = SB_OK;
+  json_object_foreach((json_t *)data, key, val) {
+    if ((rc = parse_data_key(key, t->h.n, path, mask, err))) break;
+    if (!json_is_number(val) || !isfinite(json_number_value(val))) {
+      rc = sb_error_set(err, SB_EFORMAT, "%s: data key \"%.60s\": expected a finite number", path,
+                        key);
+      break;
+    }
+    sb_error e2;
+    if (sb_trace_put(t, mask, json_number_value(val), NULL, &e2)) {
+      rc = sb_error_set(err, e2.code, "%s: data key \"%.60s\": %s", path, key, e2.msg);
+      break;
+    }
+  }
+  free(mask);
+  return rc;
+}
+
 int sb_trace_import_shapiq_json(const char *path, sb_trace **out, sb_error *err) {
   *out = NULL;
   json_error_t je;
@@ -70,129 +166,21 @@ int sb_trace_import_shapiq_json(const char *path, sb_trace **out, sb_error *err)
     return sb_error_set(err, SB_EFORMAT, "%s:%d: not valid JSON: %s", path, je.line, je.text);
   int rc = SB_OK;
   sb_trace *t = NULL;
-  uint64_t *mask = NULL;
-  json_t *meta = json_object_get(root, "metadata");
-  json_t *data = json_object_get(root, "data");
-  if (!json_is_object(root) || !json_is_object(meta) || !json_is_object(data)) {
+  json_t *meta = json_object_get(root, "metadata"), *data = json_object_get(root, "data");
+  json_t *jn = json_object_get(meta, "n_players");
+  if (!json_is_object(root) || !json_is_object(meta) || !json_is_object(data))
     rc = sb_error_set(err, SB_EFORMAT,
                       "%s: expected a shapiq game: an object with \"metadata\" and \"data\" objects",
                       path);
-    goto done;
-  }
-  json_t *jn = json_object_get(meta, "n_players");
-  if (!json_is_integer(jn) || json_integer_value(jn) < 1 || json_integer_value(jn) > SB_MAX_N) {
+  else if (!json_is_integer(jn) || json_integer_value(jn) < 1 || json_integer_value(jn) > SB_MAX_N)
     rc = sb_error_set(err, SB_EFORMAT, "%s: metadata.n_players: expected an integer 1..%d", path,
                       SB_MAX_N);
-    goto done;
-  }
-  size_t n = (size_t)json_integer_value(jn);
-  t = sb_trace_alloc(n);
-  mask = calloc(sb_mask_words(n), sizeof *mask);
-  if (!t || !mask) {
+  else if (!(t = sb_trace_alloc((size_t)json_integer_value(jn))))
     rc = sb_error_set(err, SB_ENOMEM, "%s: out of memory", path);
-    goto done;
-  }
-  json_t *names = json_object_get(meta, "player_names");
-  if (names && !json_is_null(names)) {
-    if (!json_is_array(names) || json_array_size(names) != n) {
-      rc = sb_error_set(err, SB_EFORMAT,
-                        "%s: metadata.player_names: expected null or %zu strings", path, n);
-      goto done;
-    }
-    t->h.feature_names = calloc(n, sizeof *t->h.feature_names);
-    if (!t->h.feature_names) {
-      rc = sb_error_set(err, SB_ENOMEM, "%s: out of memory", path);
-      goto done;
-    }
-    for (size_t i = 0; i < n; i++) {
-      json_t *s = json_array_get(names, i);
-      char buf[64];
-      const char *v = json_is_string(s) ? json_string_value(s) : NULL;
-      if (!v && (json_is_integer(s))) {
-        snprintf(buf, sizeof buf, "%lld", (long long)json_integer_value(s));
-        v = buf;
-      }
-      if (!v) {
-        rc = sb_error_set(err, SB_EFORMAT, "%s: metadata.player_names[%zu]: expected a string",
-                          path, i);
-        goto done;
-      }
-      if (!(t->h.feature_names[i] = strdup(v))) {
-        rc = sb_error_set(err, SB_ENOMEM, "%s: out of memory", path);
-        goto done;
-      }
-    }
-  }
-  json_t *gn = json_object_get(meta, "game_name");
-  if (json_is_string(gn) && sb_trace_set_str(&t->h.model, json_string_value(gn))) {
-    rc = sb_error_set(err, SB_ENOMEM, "%s: out of memory", path);
-    goto done;
-  }
-  t->h.extra = json_object();
-  json_t *nv = json_object_get(meta, "normalization_value");
-  if (nv && !json_is_null(nv)) {
-    if (!json_is_number(nv)) {
-      rc = sb_error_set(err, SB_EFORMAT, "%s: metadata.normalization_value: expected a number",
-                        path);
-      goto done;
-    }
-    if (t->h.extra) json_object_set(t->h.extra, "normalization_value", nv);
-  }
-  const char *key;
-  json_t *val;
-  json_object_foreach(data, key, val) {
-    memset(mask, 0, sb_mask_words(n) * sizeof *mask);
-    if (strcmp(key, "Empty") != 0) {
-      const char *p = key;
-      for (;;) {
-        char *end;
-        if (*p < '0' || *p > '9') {
-          rc = sb_error_set(err, SB_EFORMAT,
-                            "%s: data key \"%.60s\": expected \"Empty\" or comma-separated player "
-                            "indices",
-                            path, key);
-          goto done;
-        }
-        unsigned long long i = strtoull(p, &end, 10);
-        if (i >= n) {
-          rc = sb_error_set(err, SB_EFORMAT,
-                            "%s: data key \"%.60s\": player %llu out of range (n_players = %zu)",
-                            path, key, i, n);
-          goto done;
-        }
-        if (sb_mask_get(mask, (size_t)i)) {
-          rc = sb_error_set(err, SB_EFORMAT, "%s: data key \"%.60s\": player %llu repeated", path,
-                            key, i);
-          goto done;
-        }
-        sb_mask_set(mask, (size_t)i);
-        p = end;
-        if (*p == '\0') break;
-        if (*p != ',') {
-          rc = sb_error_set(err, SB_EFORMAT,
-                            "%s: data key \"%.60s\": expected \"Empty\" or comma-separated player "
-                            "indices",
-                            path, key);
-          goto done;
-        }
-        p++;
-      }
-    }
-    if (!json_is_number(val) || !isfinite(json_number_value(val))) {
-      rc = sb_error_set(err, SB_EFORMAT, "%s: data key \"%.60s\": expected a finite number", path,
-                        key);
-      goto done;
-    }
-    sb_error e2;
-    if (sb_trace_put(t, mask, json_number_value(val), NULL, &e2)) {
-      rc = sb_error_set(err, e2.code, "%s: data key \"%.60s\": %s", path, key, e2.msg);
-      goto done;
-    }
-  }
-  if (set_source(t, "shapiq json", path)) rc = sb_error_set(err, SB_ENOMEM, "out of memory");
-done:
+  if (!rc) rc = import_metadata(meta, path, t, err);
+  if (!rc) rc = import_data(data, path, t, err);
+  if (!rc && set_source(t, "shapiq json", path)) rc = sb_error_set(err, SB_ENOMEM, "out of memory");
   json_decref(root);
-  free(mask);
   if (rc) {
     sb_trace_free(t);
     return rc;
@@ -201,8 +189,36 @@ done:
   return SB_OK;
 }
 
+/* The first bytes of a file (fewer if it is shorter; 0 if it cannot be read: the
+ * reader chosen then reports why). */
+static size_t read_head(const char *path, unsigned char *buf, size_t len) {
+  FILE *fp = fopen(path, "rb");
+  if (!fp) return 0;
+  size_t got = fread(buf, 1, len, fp);
+  fclose(fp);
+  return got;
+}
+
+/* Which reader import_any uses for `path`. */
+typedef enum { READ_AS_TRACE, READ_AS_NPZ, READ_AS_JSON } read_as;
+
+static read_as reader_for(const char *path) {
+  unsigned char head[512];
+  sb_file_kind kind = sb_file_kind_of(head, read_head(path, head, sizeof head));
+  if (kind == SB_FILE_ZIP) return READ_AS_NPZ;
+  if (kind == SB_FILE_JSON) return READ_AS_JSON;
+  if (kind == SB_FILE_TRACE) return READ_AS_TRACE;
+  if (ends_with(path, ".npz")) return READ_AS_NPZ;
+  if (ends_with(path, ".json")) return READ_AS_JSON;
+  return READ_AS_TRACE;
+}
+
+int sb_trace_import_reads_as_trace(const char *path) { return reader_for(path) == READ_AS_TRACE; }
+
 int sb_trace_import_any(const char *path, sb_trace **out, sb_error *err) {
-  if (ends_with(path, ".npz")) return sb_trace_import_npz(path, out, err);
-  if (ends_with(path, ".json")) return sb_trace_import_shapiq_json(path, out, err);
-  return sb_trace_read(path, SB_TRACE_READ_STRICT, out, NULL, err);
+  switch (reader_for(path)) {
+    case READ_AS_NPZ: return sb_trace_import_npz(path, out, err);
+    case READ_AS_JSON: return sb_trace_import_shapiq_json(path, out, err);
+    default: return sb_trace_read(path, SB_TRACE_READ_STRICT, out, NULL, err);
+  }
 }

@@ -13,7 +13,11 @@
 int sb_trace_import_npz(const char *path, sb_trace **out, sb_error *err);
 /* A shapiq JSON game (any subset of coalitions).  Errors name the file and key. */
 int sb_trace_import_shapiq_json(const char *path, sb_trace **out, sb_error *err);
-/* By extension: .npz, .json; anything else is tried as a trace.  Caller frees. */
+/* By content (magic bytes): a zip is an .npz game, JSON a shapiq JSON game, a
+ * trace a trace; a file of no known kind by its extension (.npz, .json), else
+ * as a trace, so the error comes from the reader it was meant for.  Caller frees. */
 int sb_trace_import_any(const char *path, sb_trace **out, sb_error *err);
+/* 1 if sb_trace_import_any reads `path` as a trace (not an .npz or JSON game). */
+int sb_trace_import_reads_as_trace(const char *path);
 
 #endif

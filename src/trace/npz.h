@@ -1,7 +1,9 @@
 /* NumPy .npz archives (a zip of .npy arrays) as written by shapiq for its
- * precomputed games, read with zlib alone: the zip central directory, stored or
- * raw-DEFLATE members, CRC-32 checked, and the .npy header (descr, fortran_order,
- * shape).  See ../shared/datasets/README.md for the members of a shapiq game.
+ * precomputed games, read with zlib alone: the zip layer (zip.h: central
+ * directory, stored or raw-DEFLATE members, CRC-32 checked, duplicate names
+ * refused) and the .npy layer (npy.h: descr, fortran_order, shape) under the
+ * game layer here.  See ../shared/datasets/README.md for the members of a
+ * shapiq game.
  *
  * Every error names the file and the member ("model.npz: coalitions.npy: expected
  * shape (16384, 14), got (100, 14)").  A member that inflates beyond its declared
@@ -15,58 +17,11 @@
 #include <stdint.h>
 
 #include "core/error.h"
+#include "trace/npy.h"
+#include "trace/zip.h"
 
 /* Largest number of players of a dense .npz game (2^26 rows: 512 MiB of values). */
 #define SB_NPZ_MAX_N 26
-/* Largest uncompressed member accepted (bytes). */
-#define SB_NPZ_MAX_MEMBER ((size_t)1 << 31)
-
-/* ---- zip containers ----------------------------------------------------- */
-
-typedef struct sb_zip_member {
-  const char *name;          /* member name */
-  const unsigned char *data; /* uncompressed bytes */
-  size_t len;                /* their number */
-  int deflate;               /* 1: raw DEFLATE (method 8), 0: stored */
-} sb_zip_member;
-
-/* Build a zip archive in memory from `count` members.  Caller frees *out.
- * (Used by `trace export` and by the tests to make well- and ill-formed files.) */
-int sb_zip_build(const sb_zip_member *members, size_t count, unsigned char **out,
-                 size_t *out_len, sb_error *err);
-
-/* Extract member `name` of the zip held in data[0..len).  `where` names the file in
- * messages.  SB_EFORMAT (message names file and member) if absent or malformed;
- * caller frees *out. */
-int sb_zip_extract(const unsigned char *data, size_t len, const char *where, const char *name,
-                   unsigned char **out, size_t *out_len, sb_error *err);
-
-/* ---- .npy arrays -------------------------------------------------------- */
-
-typedef struct sb_npy {
-  char kind;                 /* 'f' float, 'i' signed, 'u' unsigned, 'b' bool */
-  size_t itemsize;           /* bytes per element */
-  int big_endian;            /* 1 if descr starts with '>' */
-  int fortran_order;         /* column-major data */
-  int ndim;                  /* 0 for a scalar */
-  size_t shape[8];           /* ndim dimensions */
-  size_t count;              /* elements (product of shape, 1 for a scalar) */
-  const unsigned char *data; /* raw elements (points into the parsed buffer) */
-} sb_npy;
-
-/* Parse an .npy buffer; the data must hold exactly count*itemsize bytes.
- * `where` ("model.npz: values.npy") prefixes messages.  *out points into buf. */
-int sb_npy_parse(const unsigned char *buf, size_t len, const char *where, sb_npy *out,
-                 sb_error *err);
-/* Element i converted to double / integer (any kind, either byte order). */
-double sb_npy_get_double(const sb_npy *a, size_t i);
-long long sb_npy_get_int(const sb_npy *a, size_t i);
-/* Serialise a C-order little-endian array with descr ("<f8", "|b1", "<i4").
- * Caller frees *out. */
-int sb_npy_build(const char *descr, const size_t *shape, int ndim, const void *data,
-                 size_t data_len, unsigned char **out, size_t *out_len, sb_error *err);
-
-/* ---- shapiq games ------------------------------------------------------- */
 
 typedef struct sb_npz_game {
   unsigned n;                /* players */

@@ -11,8 +11,8 @@
  * interrupted writer loses at most the batch it was writing.  Readers check every
  * batch's count and CRC and report "file: record N: what was expected".
  *
- * In memory a trace is an insertion-ordered array of records with a hash index on
- * masks (O(1) lookup; sub-microsecond for n <= 64). */
+ * In memory a trace is an insertion-ordered array of records with a mask map
+ * (core/maskmap.h) on the masks (O(1) lookup; sub-microsecond for n <= 64). */
 #ifndef SB_TRACE_H
 #define SB_TRACE_H
 
@@ -22,6 +22,7 @@
 
 #include "core/error.h"
 #include "core/mask.h"
+#include "core/maskmap.h"
 
 #define SB_TRACE_MAGIC "SBTRACE"
 #define SB_TRACE_VERSION 1
@@ -47,8 +48,7 @@ typedef struct sb_trace {
   size_t cap;        /* capacity in records */
   uint64_t *masks;   /* count*words words */
   double *values;    /* count values */
-  size_t *slots;     /* hash index: record + 1, 0 = empty */
-  size_t nslots;     /* power of two */
+  sb_maskmap index;  /* mask -> record index over masks */
 } sb_trace;
 
 /* Empty trace over n features (header strings NULL).  Caller frees with sb_trace_free. */
@@ -64,6 +64,9 @@ int sb_trace_header_from_json(const char *text, const char *where, sb_trace_head
                               sb_error *err);
 /* Set a string field (copy; NULL clears). */
 int sb_trace_set_str(char **field, const char *value);
+/* The header as one line of compact ASCII JSON (what follows "header ").  Caller
+ * frees; NULL on ENOMEM. */
+char *sb_trace_header_encode(const sb_trace_header *h);
 
 /* Add a record.  A mask already present with the same value is accepted (no new
  * record, *added = 0); with a different value it is SB_EFORMAT.  A non-finite
@@ -73,6 +76,8 @@ int sb_trace_put(sb_trace *t, const uint64_t *mask, double value, int *added, sb
 long sb_trace_find(const sb_trace *t, const uint64_t *mask);
 /* 1 and *value if present, else 0. */
 int sb_trace_lookup(const sb_trace *t, const uint64_t *mask, double *value);
+/* Drop the records from index `keep` on (an unconfirmed batch). */
+void sb_trace_truncate(sb_trace *t, size_t keep);
 /* 1 if the trace holds all 2^n masks (n <= SB_TRACE_MAX_DENSE_N). */
 int sb_trace_is_full(const sb_trace *t);
 /* Dense table of a full trace (2^n values by mask index).  Caller frees *table. */

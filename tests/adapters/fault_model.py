@@ -8,6 +8,8 @@ Options (K counts answers given by this process, across batches):
   --hang-after K     sleep forever instead of giving answer K+1
   --garbage-after K  print 'oops' as answer K+1
   --nan-after K      print 'nan' as answer K+1
+  --nul-after K      print a NUL byte as answer K+1
+  --blank-after K    print a line of spaces as answer K+1
   --short            answer one line fewer than asked (then the empty line)
   --extra            print one line more than asked (then the empty line)
   --no-end-after B   omit the empty line that ends a batch after the first B batches
@@ -30,7 +32,7 @@ import time
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--log")
-    for k in ("die", "hang", "garbage", "nan"):
+    for k in ("die", "hang", "garbage", "nan", "nul", "blank"):
         ap.add_argument(f"--{k}-after", type=int, default=-1)
     ap.add_argument("--short", action="store_true")
     ap.add_argument("--extra", action="store_true")
@@ -87,6 +89,10 @@ def main():
                 out = "oops"
             elif given == a.nan_after and fire():
                 out = "nan"
+            elif given == a.nul_after:
+                out = "\0"
+            elif given == a.blank_after:
+                out = "   "
             else:
                 out = repr(int(m[::-1], 2) / 8 - 1)
             if log:

@@ -33,7 +33,7 @@ check no_algorithm "c.ini: no \[algorithm LABEL\]" "${base/\[algorithm exhaustiv
 check dataset_without_family "c.ini:5: \[dataset d\] needs 'family" "${base/family = fourier/}"
 check dataset_missing_param "c.ini:5: \[dataset d\] needs 'n'" "${base/n = 6/}"
 # --- dataset values the family rejects: a config error naming the section and the value
-check dataset_n_zero "c.ini:5: \[dataset d\] n = 0: expected 1..65536" "${base/n = 6/n = 0}"
+check dataset_n_zero "c.ini:5: \[dataset d\] n = 0: expected 1..1048576" "${base/n = 6/n = 0}"
 check dataset_grid_value "c.ini:5: \[dataset d\] k = 99 exceeds the 62 sets of size 1..5" "${base/k = 3/k = 3, 99}"
 check dataset_hier_rho "c.ini:5: \[dataset d\] rho = 2: expected \(0, 1\]" "${base/fourier/hierarchical
 rho = 2}"
@@ -92,6 +92,81 @@ instances = 100000
 "
 check too_many_instances "c.ini:5: \[dataset d\] expands to more than 1000000 dataset instances" "${base/k = 3/k = 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11
 instances = 100000}"
+# --- repeated grid values and repeated runs (issue 13.1: counted twice before)
+check repeated_budget "c.ini:3: budgets: 64 is listed twice" "${base/budgets = 64/budgets = 64, 128, 64}"
+check repeated_seed "c.ini:9: 'seed' lists 5 twice" "${base/k = 3/k = 3
+seed = 5, 5}"
+check repeated_param "c.ini:12: 'order' lists 01 twice" "$base[algorithm fb]
+algo = faith-banzhaf
+order = 1, 01
+"
+check repeated_algorithm "c.ini:12: \[algorithm fb2\] repeats \[algorithm fb\] \(line 10\)" "$base[algorithm fb]
+algo = faith-banzhaf
+[algorithm fb2]
+algo = faith-banzhaf
+"
+check repeated_dataset "c.ini:12: \[dataset e\] repeats the dataset fourier:n=6,k=3,seed=4" "${base/k = 3/k = 3
+seed = 4}
+[dataset e]
+family = fourier
+n = 6
+k = 3
+seed = 4
+"
+# --- names that would write outside results/<name>/ (issue 13.2)
+check name_dotdot "c.ini:2: name = '..': it must start with a letter or a digit" "${base/name = t/name = ..}"
+check name_dot "c.ini:2: name = '.'" "${base/name = t/name = .}"
+check name_empty "c.ini:2: name = '': it is empty" "${base/name = t/name =}"
+check name_control "c.ini:2: name = 'a\?b': it contains a control character" "${base/name = t/name = a$'\x01'b}"
+printf '%s' "${base/name = t
+/}" > "$TMP/my exp.ini"
+expect_fail name_from_file "my exp.ini: the experiment name taken from the file name = 'my exp'" \
+  "$SB" run "$TMP/my exp.ini" --out "$TMP/out-myexp"
+# --- numbers at the edge (issue 13.4)
+check budget_2_64 "c.ini:3: budgets: '18446744073709551616' is out of range" "${base/budgets = 64/budgets = 18446744073709551616}"
+check heldout_memory "c.ini:4: heldout = '4294967295': held-out set of 4294967295 masks .* more than this machine's" "${base/heldout = 0/heldout = 4294967295}"
+check dataset_seed_negative "c.ini:9: .*seed = '-1': expected an integer in 0\.\." "${base/k = 3/k = 3
+seed = -1}"
+# --- INI text (issue 13.5): a BOM is accepted; lines have no length limit
+printf '\xef\xbb\xbf%s' "$base" > "$TMP/bom.ini"
+"$SB" run "$TMP/bom.ini" --out "$TMP/out-bom" --quiet 2>"$TMP/err" && ok "bom: a UTF-8 byte-order mark is accepted" || fail "bom: $(cat "$TMP/err")"
+long=$(seq -s ', ' 1 70)
+printf '%s' "${base/budgets = 64/budgets = $long}" > "$TMP/long.ini"
+"$SB" run "$TMP/long.ini" --out "$TMP/out-long" --quiet 2>"$TMP/err" \
+  && [ "$(($(wc -l < "$TMP/out-long/runs.csv") - 1))" -eq 70 ] && ok "long_line: all 70 budgets of a ${#long}-byte line" \
+  || fail "long_line: $(cat "$TMP/err"; head -c 200 "$TMP/out-long/runs.csv" 2>/dev/null)"
+check param_comma "c.ini:7: cmd = 'a,b': a parameter value cannot contain a comma" "${base/family = fourier
+n = 6
+k = 3/family = command
+cmd = a\\,b
+n = 3}"
+# --- data paths (issues 13.3, 13.5): never read a FIFO, device or directory;
+# a comma inside a file name is written '\,'
+python3 - "$TMP/g.json" <<'PY'
+import json, sys
+data = {",".join(str(i) for i in range(3) if x >> i & 1) or "Empty": float(x) for x in range(8)}
+json.dump({"metadata": {"n_players": 3}, "data": data}, open(sys.argv[1], "w"))
+PY
+"$SB" trace import "$TMP/g.json" -o "$TMP/x,y.sbt.gz" >/dev/null 2>&1
+tbase=${base/family = fourier
+n = 6
+k = 3/family = trace}
+printf '%s' "${tbase/trace/trace
+path = x\\,y.sbt.gz}" > "$TMP/comma.ini"
+"$SB" run "$TMP/comma.ini" --out "$TMP/out-comma" --quiet 2>"$TMP/err" && ok "comma_escape: path = x\\,y.sbt.gz reads x,y.sbt.gz" || fail "comma_escape: $(cat "$TMP/err")"
+check comma_unescaped "c.ini:7: path 'x' matches no file .*write '\\\\,' for a comma inside a file name" "${tbase/trace/trace
+path = x,y.sbt.gz}"
+mkfifo "$TMP/pipe.sbt.gz"; mkdir "$TMP/folder.sbt.gz"
+printf '%s' "${tbase/trace/trace
+path = pipe.sbt.gz}" > "$TMP/c.ini"
+expect_fail data_fifo "c.ini:7: .*pipe.sbt.gz: is a FIFO \(named pipe\), not a regular file" timeout 20 "$SB" run "$TMP/c.ini" --out "$TMP/out-fifo"
+check data_directory "c.ini:7: .*folder.sbt.gz: is a directory, not a regular file" "${tbase/trace/trace
+path = folder.sbt.gz}"
+check data_device "c.ini:7: /dev/null: is a character device, not a regular file" "${tbase/trace/trace
+path = /dev/null}"
+cbase=${base/k = 3/cmd = true}
+check live_trace_dev_null "c.ini:5: \[dataset d\] dataset command: trace = /dev/null: is a character device, not a regular file" "${cbase/fourier/command
+trace = /dev/null}"
 # --- not a text config
 printf '[experiment]\nname = t\0\nbudgets = 64\n' > "$TMP/nul.ini"
 expect_fail nul_byte "nul.ini: contains a NUL byte" "$SB" run "$TMP/nul.ini" --out "$TMP/out-nul"

@@ -35,7 +35,7 @@ if wait_for has_result "$TMP/a"; then
   kill -INT -- "-$pid" 2>/dev/null || kill -INT "$pid"
   wait "$pid"; rc=$?
   [ "$rc" -eq 130 ] && ok "sigint: exit 130" || fail "sigint: exit $rc: $(cat "$TMP/a.err")"
-  grep -Eq "interrupted: [0-9]+ of 8 runs finished and kept in" "$TMP/a.err" && ok "sigint: message" || fail "sigint: message: $(cat "$TMP/a.err")"
+  grep -Eq "interrupted by SIGINT: [0-9]+ of 8 runs finished and kept in" "$TMP/a.err" && ok "sigint: message" || fail "sigint: message: $(cat "$TMP/a.err")"
   n=$(ls "$TMP/a/runs" | grep -c '\.json$' || true)
   [ "$n" -ge 1 ] && [ "$n" -lt 8 ] && ok "sigint: $n of 8 runs kept" || fail "sigint: $n runs kept (expected 1..7)"
   out=$(results_valid "$TMP/a" "all(r['status'] == 'ok' for r in rows)" 2>&1) && ok "sigint: runs.csv complete and valid ($out)" || fail "sigint: $out"
@@ -101,4 +101,76 @@ if [ -d "$d/runs" ]; then
   same=$(cd "$d/runs" && md5sum -c "$TMP/force-before.md5" 2>/dev/null | grep -c ': OK$' || true)
   [ "$same" -eq 1 ] && ok "force-crash: the killed run's earlier file kept" || fail "force-crash: $same files unchanged (expected 1)"
 fi
+
+# --- SIGTERM to the parent alone (as `kill PID`, a job scheduler, systemd): like
+#     SIGINT (issue 13.3): it stops the workers, keeps and reports the finished
+#     runs, exit 143, no temp files; a rerun completes the sweep
+"$SB" run "$TMP/c.ini" --out "$TMP/t" --jobs 2 --threads 1 --quiet >"$TMP/t.out" 2>"$TMP/t.err" &
+pid=$!
+if wait_for has_result "$TMP/t"; then
+  kill -TERM "$pid"
+  wait "$pid"; rc=$?
+  [ "$rc" -eq 143 ] && ok "sigterm: exit 143" || fail "sigterm: exit $rc: $(cat "$TMP/t.err")"
+  grep -Eq "interrupted by SIGTERM: [0-9]+ of 8 runs finished and kept in" "$TMP/t.err" && ok "sigterm: message" || fail "sigterm: message: $(cat "$TMP/t.err")"
+  sleep 0.5
+  pgrep -f -- "--out $TMP/t " >/dev/null && fail "sigterm: workers still running" || ok "sigterm: no worker left"
+  out=$(results_valid "$TMP/t" "1 <= len(rows) < 8" "all(r['status'] == 'ok' for r in rows)" 2>&1) && ok "sigterm: finished runs kept and reported ($out)" || fail "sigterm: $out"
+  no_partial "$TMP/t" && ok "sigterm: no temp files" || fail "sigterm: temp files left"
+  "$SB" run "$TMP/c.ini" --out "$TMP/t" --jobs 2 --threads 1 --quiet >/dev/null 2>&1 \
+    && results_valid "$TMP/t" "len(rows) == 8" >/dev/null && ok "sigterm: rerun completes the sweep" || fail "sigterm: rerun"
+else
+  kill -KILL "$pid"; wait "$pid"
+  fail "sigterm: no result appeared within 120 s"
+fi
+
+# --- the parent killed by SIGKILL (OOM killer, kill -9): its workers die with it
+#     and write nothing more (before: they ran on and kept writing results)
+"$SB" run "$TMP/c.ini" --out "$TMP/k" --jobs 2 --threads 1 --quiet >/dev/null 2>&1 &
+pid=$!
+has_worker() { [ -n "$(pgrep -P "$pid")" ]; }
+if wait_for has_worker; then
+  kill -KILL "$pid"; wait "$pid" 2>/dev/null
+  n1=$(ls "$TMP/k/runs" | wc -l)
+  gone() { ! pgrep -f -- "--out $TMP/k " >/dev/null; }
+  for _ in $(seq 10); do gone && break; sleep 0.1; done
+  gone && ok "parent SIGKILL: every worker stopped within 1 s" || fail "parent SIGKILL: workers still running: $(pgrep -af -- "--out $TMP/k ")"
+  sleep 4; n2=$(ls "$TMP/k/runs" | wc -l)
+  [ "$n1" -eq "$n2" ] && ok "parent SIGKILL: no result written afterwards" || fail "parent SIGKILL: results kept appearing ($n1 -> $n2)"
+  "$SB" run "$TMP/c.ini" --out "$TMP/k" --jobs 2 --threads 1 --quiet >/dev/null 2>&1 \
+    && results_valid "$TMP/k" "len(rows) == 8" >/dev/null && no_partial "$TMP/k" \
+    && ok "parent SIGKILL: a rerun completes the sweep, stale temp files removed" || fail "parent SIGKILL: rerun"
+else
+  kill -KILL "$pid"; wait "$pid"
+  fail "parent SIGKILL: no worker seen"
+fi
+
+# --- ... and so do the live-model processes the workers started (a model in
+#     its own process group, forked by `sh -c`, several levels down)
+SRC="${SB_SOURCE_DIR:-$(cd "$(dirname "$0")/../.." && pwd)}"
+cat > "$TMP/live.ini" <<INI
+[experiment]
+name = live
+budgets = 64
+heldout = 0
+[dataset m]
+family = command
+cmd = python3 $SRC/tests/adapters/fault_model.py --sleep 30 --log $TMP/live-marker
+n = 6
+trace = $TMP/live.sbt.gz
+[algorithm exhaustive]
+INI
+"$SB" run "$TMP/live.ini" --out "$TMP/l" --quiet >/dev/null 2>&1 &
+pid=$!
+has_model() { pgrep -f -- "--log $TMP/live-marker" >/dev/null; }
+if wait_for has_model; then
+  kill -KILL "$pid"; wait "$pid" 2>/dev/null
+  for _ in $(seq 50); do has_model || break; sleep 0.1; done
+  has_model && fail "parent SIGKILL: the model process survived: $(pgrep -af -- "--log $TMP/live-marker")" \
+    || ok "parent SIGKILL: the live model stopped within 5 s"
+  pgrep -f -- "--out $TMP/l" >/dev/null && fail "parent SIGKILL: live worker survived" || ok "parent SIGKILL: the live worker stopped"
+else
+  kill -KILL "$pid"; wait "$pid"
+  fail "live model: never started"
+fi
+for p in $(pgrep -f -- "--log $TMP/live-marker"); do kill -KILL "$p" 2>/dev/null; done
 finish

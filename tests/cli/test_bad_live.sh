@@ -35,6 +35,10 @@ case_ dies_mid_batch "--die-after 3" "model .*--die-after 3.*process exited with
 case_ hangs "--hang-after 3" "model .*--hang-after 3.*no complete answer within 4 s \(timeout\); process killed" 6
 case_ garbage "--garbage-after 2" "model .*--garbage-after 2.*not a number: 'oops'" 4
 case_ nan "--nan-after 1" "model .*--nan-after 1.*not finite" 2
+# not a number, though no "garbage" text: named as such (before: a NUL line was
+# taken for the end of the batch: "too few lines", and a line of spaces too)
+case_ nul "--nul-after 2" "model .*--nul-after 2.*answer line 3 contains a NUL byte \(not a number\)" 4
+case_ blank "--blank-after 1" "model .*--blank-after 1.*answer line 2 is blank \(spaces only; expected a number\)" 2
 # framing broken (a line missing or extra: which value is whose is unknown):
 # nothing of that batch is recorded, earlier batches are
 case_ too_few_lines "--short" "model .*--short.*ended the batch early \(too few lines\)" 0

@@ -52,8 +52,10 @@ if "$SB" run "$TMP/pool.ini" --out "$TMP/pool" --jobs 2 >"$TMP/out" 2>"$TMP/err"
 else
   fail "sweep: $(tail -5 "$TMP/err")"
 fi
-v=$(results_valid "$TMP/pool" "all(r['status'] == 'ok' for r in rows)" "len(rows) == 16" 2>&1) \
-  && ok "16 ok rows ($v)" || fail "rows: $v"
+v=$(results_valid "$TMP/pool" "all(r['status'] == 'ok' for r in rows)" "len(rows) == 16" \
+  "all(int(r['live_asked']) >= int(r['live_asked_heldout']) >= 0 for r in rows)" \
+  "sum(int(r['live_asked_heldout']) for r in rows) >= 50" 2>&1) \
+  && ok "16 ok rows, live_asked and live_asked_heldout in runs.csv ($v)" || fail "rows: $v"
 [ "$(nlines "$TMP/starts.log")" = 2 ] && [ "$(cut -d' ' -f2 "$TMP/starts.log" | sort | tr '\n' ' ')" = "0 1 " ] \
   && ok "one start-up per model process for the whole sweep (SPEXBENCH_WORKER 0 and 1)" \
   || fail "start-ups: $(cat "$TMP/starts.log")"
@@ -70,6 +72,8 @@ grep -q "live model .*2 processes, 2 start-ups, $asked masks answered by the mod
   && [ "$(nlines "$TMP/starts.log")" = 2 ] && [ "$(nlines "$TMP"/w?.log)" = "$asked" ] \
   && ok "--force rerun: every answer from the recording, no model started" \
   || fail "rerun: starts $(nlines "$TMP/starts.log"), asked $(nlines "$TMP"/w?.log): $(tail -3 "$TMP/err2")"
+v=$(results_valid "$TMP/pool" "all(r['live_asked'] == '0' and r['live_asked_heldout'] == '0' for r in rows)" 2>&1) \
+  && ok "--force rerun: live_asked = 0 in every row" || fail "rerun rows: $v"
 
 # ---- 2. shared_design: one design for every uniform-design algorithm ---------
 for mode in true false; do
@@ -88,9 +92,16 @@ s_t=$(nlines "$TMP/shared-true.log"); s_f=$(nlines "$TMP/shared-false.log")
 [ "$s_t" -le 128 ] && [ "$s_f" -gt 200 ] \
   && ok "shared_design: the model answers $s_t masks (at most 2 x 64) instead of $s_f" \
   || fail "shared_design: $s_t masks asked with, $s_f without"
-ids_t=$(ls "$TMP/shared-true/runs" | sort | md5sum); ids_f=$(ls "$TMP/shared-false/runs" | sort | md5sum)
-[ "$ids_t" != "$ids_f" ] && ok "shared and unshared runs have different ids (never reused across modes)" \
-  || fail "the same run ids in both modes"
+# the identities differ, so a stored result of one mode is never reused by the other
+sed 's/^shared_design = true$/shared_design = false/' "$TMP/shared-true.ini" >"$TMP/switch.ini"
+"$SB" run "$TMP/switch.ini" --out "$TMP/shared-true" --jobs 2 >/dev/null 2>"$TMP/err" \
+  && grep -q "16 stored results are not the same run.*shared_design_seed changed from .* to (none)" "$TMP/err" \
+  && ok "shared_design = false does not reuse the shared results (16 rerun)" \
+  || fail "mode switch: $(grep stored "$TMP/err")"
+"$SB" run "$TMP/shared-true.ini" --out "$TMP/shared-true" --jobs 2 >/dev/null 2>"$TMP/err" \
+  && grep -q "16 stored results are not the same run.*shared_design_seed changed from (none)" "$TMP/err" \
+  && ok "and back: shared_design = true reruns them again (16)" \
+  || fail "mode switch back: $(grep stored "$TMP/err")"
 
 # ---- 3. faults: once (retried, the sweep succeeds), always (failed rows) ------
 cfg faults "[dataset once]
@@ -184,7 +195,7 @@ ADDR=$(grep -o 'tcp:127.0.0.1:[0-9]*' "$TMP/tcp.err" | head -1)
   && [ "$(records "$TMP/tcp.sbt.gz")" = 64 ] && ok "fit through spexbench serve on TCP loopback ($ADDR)" \
   || fail "tcp fit: $(tail -3 "$TMP/err")"
 kill -TERM "$SERVER"; wait "$SERVER"
-expect_fail "serve without --cmd" "--listen ADDR and --cmd CMD are required" "$SB" serve --listen tcp:127.0.0.1:0
+expect_fail "serve without --cmd" "missing --cmd CMD" "$SB" serve --listen tcp:127.0.0.1:0
 expect_fail "serve on a bad address" "expected tcp:HOST:PORT" "$SB" serve --listen nonsense --cmd true
 no_partial "$TMP" >/dev/null && ok "no temp files" || fail "temp files left"
 finish

@@ -16,8 +16,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   /* The config lives alone in a private directory and inputs naming other
-   * directories are skipped, so `path =` globs (which the loader now opens as
-   * npz/trace files) can only see the config itself, never /dev or /proc. */
+   * directories are skipped, so `path =` globs (whose matches the loader stats and
+   * hashes, never opening a dataset or forking) can only see the config itself,
+   * never /dev, /proc or a whole file system to hash. */
   static char dir[64], path[96];
   if (!dir[0]) {
     snprintf(dir, sizeof dir, "/tmp/sbfuzz-config-%ld", (long)getpid());

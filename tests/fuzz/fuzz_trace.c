@@ -2,7 +2,9 @@
  * bytes, fed through a memfd so the real file path is exercised (gzip members,
  * line framing, header JSON, records, batch trailers).  Errors must name the
  * file; never a crash or leak.  Seeds in corpus/trace/. */
-#define _GNU_SOURCE
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE /* memfd_create (CMake defines it for the library build) */
+#endif
 #include <stdio.h>
 #include <string.h>
 #include <sys/mman.h>

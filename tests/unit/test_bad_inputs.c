@@ -85,9 +85,9 @@ static const bad_json BAD_SPECTRA[] = {
     {"index real", "{\"basis\":\"fourier\",\"n\":4,\"terms\":[{\"set\":[1.0],\"value\":1}]}",
      "term 0: set element 0 is not an integer in 0..3"},
     /* out of range */
-    {"n zero", "{\"basis\": \"fourier\", \"n\": 0, \"terms\": []}", "\"n\" must be an integer in 1..65536"},
-    {"n too large", "{\"basis\": \"mobius\", \"n\": 65537, \"terms\": []}", "1..65536"},
-    {"n negative", "{\"basis\": \"mobius\", \"n\": -3, \"terms\": []}", "1..65536"},
+    {"n zero", "{\"basis\": \"fourier\", \"n\": 0, \"terms\": []}", "\"n\" must be an integer in 1..1048576"},
+    {"n too large", "{\"basis\": \"mobius\", \"n\": 1048577, \"terms\": []}", "1..1048576"},
+    {"n negative", "{\"basis\": \"mobius\", \"n\": -3, \"terms\": []}", "1..1048576"},
     {"index = n", "{\"basis\":\"fourier\",\"n\":4,\"terms\":[{\"set\":[0,4],\"value\":1}]}",
      "term 0: set element 1 is not an integer in 0..3"},
     {"index negative",

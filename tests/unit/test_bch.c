@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "core/seed.h"
+#include "core/mask.h"
 #include "spex/bch.h"
 #include "spex/gf2m.h"
 
@@ -190,11 +191,28 @@ static void test_bch_random(void **state) {
   gsl_rng_free(r);
 }
 
+/* The largest n (SB_MAX_N = 2^20) needs GF(2^21): P = 21·5 + 1; weight-5 messages
+ * near both ends of the shortened code decode. */
+static void test_bch_max_n(void **state) {
+  (void)state;
+  sb_error err = {0};
+  sb_bch *c = sb_bch_alloc((size_t)SB_MAX_N, 5, &err);
+  assert_non_null(c);
+  assert_int_equal(c->m, 21);
+  assert_int_equal(c->r, 105);
+  size_t k[] = {0, 7, 524288, 1048000, 1048575}, fl[] = {3}, out[SB_BCH_MAX_T], outlen = 0;
+  assert_int_equal(decode_case(c, k, 5, NULL, 0, out, &outlen), SB_OK);
+  assert_true(same_set(out, outlen, k, 5));
+  assert_int_equal(decode_case(c, k + 1, 4, fl, 1, out, &outlen), SB_OK);
+  assert_true(same_set(out, outlen, k + 1, 4));
+  sb_bch_free(c);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_gf_fields),       cmocka_unit_test(test_bch_table),
       cmocka_unit_test(test_bch_codewords),   cmocka_unit_test(test_bch_exhaustive_small),
-      cmocka_unit_test(test_bch_random),
+      cmocka_unit_test(test_bch_random),      cmocka_unit_test(test_bch_max_n),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,9 +1,20 @@
-/* Core: masks, spectra, FWHT/Möbius transforms, conversions, JSON, oracle. */
+/* Core: masks, spectra, FWHT/Möbius transforms, conversions, JSON, oracle,
+ * combinatorics (the mask map has its own test_maskmap.c). */
+#include <errno.h>
 #include <math.h>
+#include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
+#include <unistd.h>
 
 #include "testutil.h"
+#include <sys/stat.h>
+
+#include "core/digest.h"
+#include "core/comb.h"
+#include "core/fsutil.h"
 #include "core/params.h"
 #include "core/seed.h"
 #include "core/spectrum.h"
@@ -223,6 +234,112 @@ static void test_oracle_distinct_budget(void **state) {
   sb_oracle_free(o);
 }
 
+/* Fingerprints: deterministic, and no collision among a base mask and all its
+ * one- and two-bit neighbours (structured differences, as designs make them). */
+static void test_mask_fingerprint(void **state) {
+  (void)state;
+  const size_t n = 1500, words = sb_mask_words(n); /* odd word count: the padded tail */
+  uint64_t *m = calloc(words, sizeof *m), fp[2], fp2[2];
+  gsl_rng *r = sb_rng_alloc(3);
+  sb_mask_random(m, n, r);
+  sb_mask_fingerprint(m, words, fp);
+  sb_mask_fingerprint(m, words, fp2);
+  assert_true(fp[0] == fp2[0] && fp[1] == fp2[1]);
+  sb_spectrum *seen = sb_spectrum_alloc(SB_BASIS_FOURIER, 128); /* a set of 128-bit keys */
+  assert_int_equal(sb_spectrum_put(seen, fp, 0), SB_OK);
+  size_t count = 1;
+  for (size_t i = 0; i < n; i++) {
+    sb_mask_flip(m, i);
+    sb_mask_fingerprint(m, words, fp);
+    assert_int_equal(sb_spectrum_put(seen, fp, 0), SB_OK);
+    count++;
+    for (size_t j = i + 1; j < n; j += 97) {
+      sb_mask_flip(m, j);
+      sb_mask_fingerprint(m, words, fp);
+      assert_int_equal(sb_spectrum_put(seen, fp, 0), SB_OK);
+      count++;
+      sb_mask_flip(m, j);
+    }
+    sb_mask_flip(m, i);
+  }
+  assert_int_equal(sb_spectrum_size(seen), count);
+  sb_spectrum_free(seen);
+  gsl_rng_free(r);
+  free(m);
+}
+
+/* Answers with the number of set bits plus 1000 × the lowest set bit's index. */
+static int bits_eval(void *ctx, const uint64_t *masks, size_t count, double *out, sb_error *err) {
+  (void)err;
+  const size_t words = *(const size_t *)ctx;
+  count_calls += (int)count;
+  for (size_t j = 0; j < count; j++) {
+    const uint64_t *m = masks + j * words;
+    size_t idx[4096], c = sb_mask_indices(m, words, idx);
+    out[j] = (double)c + (c ? 1000.0 * (double)idx[0] : 0);
+  }
+  return SB_OK;
+}
+
+/* The oracle above 1,024 features keeps fingerprints: the same counting, caching,
+ * budget and rollback, and each new mask evaluated (gathered or in place). */
+static void test_oracle_large_masks(void **state) {
+  (void)state;
+  const size_t n = 3000, words = sb_mask_words(n);
+  count_calls = 0;
+  sb_oracle *o = sb_oracle_alloc(n, bits_eval, (void *)&words, 6);
+  sb_masks *b = sb_masks_alloc(n, 5);
+  for (size_t j = 0; j < 5; j++) sb_mask_set(sb_masks_at(b, j), 100 * (j % 3));
+  sb_mask_set(sb_masks_at(b, 4), 2999);
+  /* masks: {0}, {100}, {200}, {0}, {100, 2999}: one repeat inside the batch */
+  double out[8];
+  sb_error err = {0};
+  assert_int_equal(sb_oracle_query(o, b, out, &err), SB_OK);
+  assert_int_equal(sb_oracle_used(o), 4);
+  assert_int_equal(count_calls, 4);
+  assert_close(out[0], 1, 0);
+  assert_close(out[2], 200001, 0);
+  assert_close(out[3], 1, 0);
+  assert_close(out[4], 100002, 0);
+  /* {5}, {6} new and {0} cached: the new ones are gathered for evaluation */
+  sb_masks *c = sb_masks_alloc(n, 3);
+  sb_mask_set(sb_masks_at(c, 0), 5);
+  sb_mask_set(sb_masks_at(c, 1), 6);
+  sb_mask_set(sb_masks_at(c, 2), 0);
+  assert_int_equal(sb_oracle_query(o, c, out, &err), SB_OK);
+  assert_int_equal(sb_oracle_used(o), 6);
+  assert_int_equal(count_calls, 6);
+  assert_close(out[0], 5001, 0);
+  assert_close(out[1], 6001, 0);
+  assert_close(out[2], 1, 0);
+  /* one more new mask crosses the budget of 6: nothing evaluated or counted */
+  sb_masks *d = sb_masks_alloc(n, 2);
+  sb_mask_set(sb_masks_at(d, 0), 1234);
+  sb_mask_set(sb_masks_at(d, 1), 200);
+  assert_int_equal(sb_oracle_query(o, d, out, &err), SB_EBUDGET);
+  assert_int_equal(sb_oracle_used(o), 6);
+  assert_int_equal(count_calls, 6);
+  /* the cache still answers its masks after the rollback */
+  sb_masks *e = sb_masks_alloc(n, 1);
+  sb_mask_set(sb_masks_at(e, 0), 200);
+  assert_int_equal(sb_oracle_query(o, e, out, &err), SB_OK);
+  assert_int_equal(count_calls, 6);
+  assert_close(out[0], 200001, 0);
+  /* a batch of new masks only is evaluated in place */
+  sb_oracle_set_budget(o, SB_BUDGET_NONE);
+  sb_mask_clear(sb_masks_at(d, 1), 200);
+  sb_mask_set(sb_masks_at(d, 1), 2000);
+  assert_int_equal(sb_oracle_query(o, d, out, &err), SB_OK);
+  assert_int_equal(sb_oracle_used(o), 8);
+  assert_close(out[0], 1234001, 0);
+  assert_close(out[1], 2000001, 0);
+  sb_masks_free(b);
+  sb_masks_free(c);
+  sb_masks_free(d);
+  sb_masks_free(e);
+  sb_oracle_free(o);
+}
+
 static void test_seed_and_noise(void **state) {
   (void)state;
   const char *p1[] = {"a", "b", NULL}, *p2[] = {"ab", "", NULL}, *p3[] = {"a", "b", NULL};
@@ -256,13 +373,148 @@ static void test_names_append(void **state) {
   assert_int_equal(sb_names_append(buf, sizeof buf, sizeof buf, "x"), sizeof buf);
 }
 
+/* Overflow-checked integers (issue 13.4): 2^64 is an error, never a wrapped or
+ * saturated value; no sign, space, hex or exponent slips through. */
+static void test_parse_integers(void **state) {
+  (void)state;
+  uint64_t u = 7;
+  assert_int_equal(sb_parse_u64("18446744073709551615", 0, UINT64_MAX, &u), SB_NUM_OK);
+  assert_true(u == UINT64_MAX);
+  assert_int_equal(sb_parse_u64("18446744073709551616", 0, UINT64_MAX, &u), SB_NUM_RANGE);
+  assert_int_equal(sb_parse_u64("99999999999999999999999", 0, UINT64_MAX, &u), SB_NUM_RANGE);
+  assert_int_equal(sb_parse_u64("0", 1, 10, &u), SB_NUM_RANGE);
+  assert_int_equal(sb_parse_u64("11", 1, 10, &u), SB_NUM_RANGE);
+  const char *bad[] = {"", "-1", "+1", " 1", "1 ", "0x10", "1e3", "1.0", "abc", NULL};
+  for (size_t i = 0; bad[i]; i++) assert_int_equal(sb_parse_u64(bad[i], 0, UINT64_MAX, &u), SB_NUM_SYNTAX);
+  int64_t v = 0;
+  assert_int_equal(sb_parse_i64("-9223372036854775808", INT64_MIN, INT64_MAX, &v), SB_NUM_OK);
+  assert_true(v == INT64_MIN);
+  assert_int_equal(sb_parse_i64("9223372036854775808", INT64_MIN, INT64_MAX, &v), SB_NUM_RANGE);
+  assert_int_equal(sb_parse_i64("-5", 0, 10, &v), SB_NUM_RANGE);
+  assert_int_equal(sb_parse_i64("--5", INT64_MIN, INT64_MAX, &v), SB_NUM_SYNTAX);
+  /* numeric parameter ranges ("0..") */
+  sb_param_def d = {"seed", SB_PARAM_INT, "0", "0..", "seed"};
+  sb_error err;
+  assert_int_equal(sb_param_validate(&d, "5", "t", &err), SB_OK);
+  assert_int_not_equal(sb_param_validate(&d, "-1", "t", &err), SB_OK);
+  assert_non_null(strstr(err.msg, "seed = '-1': expected an integer in 0.."));
+}
+
+/* SHA-256 (FIPS 180-4 test vectors) and file digests: a copy has the same digest,
+ * a FIFO is refused without blocking. */
+static void test_digest(void **state) {
+  (void)state;
+  char hex[SB_SHA256_HEX];
+  sb_sha256_hex("", 0, hex);
+  assert_string_equal(hex, "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
+  sb_sha256_hex("abc", 3, hex);
+  assert_string_equal(hex, "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+  const char *two = "abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq";
+  sb_sha256_hex(two, strlen(two), hex);
+  assert_string_equal(hex, "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1");
+  sb_sha256 s;
+  sb_sha256_init(&s);
+  char a[1001];
+  memset(a, 'a', sizeof a);
+  for (int i = 0; i < 1000; i++) sb_sha256_update(&s, a, i % 2 ? 999 : 1001); /* 10^6 'a' */
+  sb_sha256_final_hex(&s, hex);
+  assert_string_equal(hex, "cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0");
+  const char *dir = sb_test_tmpdir();
+  char p[512], q[512], fifo[512], fh[SB_SHA256_HEX];
+  snprintf(p, sizeof p, "%s/f", dir);
+  snprintf(q, sizeof q, "%s/g", dir);
+  snprintf(fifo, sizeof fifo, "%s/pipe", dir);
+  for (int k = 0; k < 2; k++) {
+    FILE *fp = fopen(k ? q : p, "wb");
+    fputs("abc", fp);
+    fclose(fp);
+  }
+  sb_error err;
+  assert_int_equal(sb_file_sha256(p, fh, &err), SB_OK);
+  assert_string_equal(fh, "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+  assert_int_equal(sb_file_sha256(q, fh, &err), SB_OK); /* another inode, same content */
+  assert_string_equal(fh, "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+  assert_int_equal(mkfifo(fifo, 0644), 0);
+  assert_int_equal(sb_file_sha256(fifo, fh, &err), SB_EIO);
+  assert_non_null(strstr(err.msg, "FIFO"));
+  assert_int_equal(sb_file_sha256(dir, fh, &err), SB_EIO);
+  assert_non_null(strstr(err.msg, "directory"));
+}
+
+/* Binomials against Pascal's triangle; the k-subset iterator visits C(n, k)
+ * distinct increasing subsets in lexicographic order. */
+static void test_comb(void **state) {
+  (void)state;
+  double row[41] = {1};
+  for (size_t n = 1; n <= 40; n++) {
+    for (size_t k = n; k > 0; k--) row[k] += row[k - 1];
+    for (size_t k = 0; k <= n; k++) assert_true(sb_choose(n, k) == row[k]); /* exact < 2^53 */
+    double sum = 0;
+    for (size_t k = 1; k <= 3 && k <= n; k++) sum += row[k];
+    assert_true(sb_choose_sum_upto(n, 3) == sum);
+  }
+  assert_true(sb_choose(5, 6) == 0);
+  assert_true(sb_choose_sum_upto(5, 0) == 0);
+  assert_true(isinf(sb_choose(5000, 2500)));
+  assert_close(sb_choose(65536, 3), 65536.0 * 65535.0 * 65534.0 / 6.0, 1e-3);
+  for (size_t n = 0; n <= 9; n++)
+    for (size_t k = 0; k <= n; k++) {
+      size_t c[9], prev[9], visits = 0;
+      sb_comb_first(c, k);
+      do {
+        for (size_t i = 0; i < k; i++) assert_true(c[i] < n && (i == 0 || c[i - 1] < c[i]));
+        if (visits) { /* strictly after the previous subset, lexicographically */
+          size_t i = 0;
+          while (i < k && c[i] == prev[i]) i++;
+          assert_true(i < k && c[i] > prev[i]);
+        }
+        memcpy(prev, c, sizeof c);
+        visits++;
+      } while (sb_comb_next(c, k, n));
+      assert_int_equal(visits, (size_t)sb_choose(n, k));
+      for (size_t i = 0; i < k; i++) assert_int_equal(c[i], n - k + i); /* last subset kept */
+    }
+}
+
+/* A write that fails inside stdio's buffer (here: the file-size limit, EFBIG)
+ * is reported at commit with its own error number — also when the cause has
+ * gone by then (space freed, limit raised: the final flush succeeds) — not with
+ * whatever errno a later, unrelated call left (ESRCH below); no file is left. */
+static void test_atomic_write_errno(void **state) {
+  (void)state;
+  char path[512];
+  snprintf(path, sizeof path, "%s/limited.csv", sb_test_tmpdir());
+  struct rlimit old, lim;
+  assert_int_equal(getrlimit(RLIMIT_FSIZE, &old), 0);
+  lim = old;
+  lim.rlim_cur = 4096;
+  void (*prev)(int) = signal(SIGXFSZ, SIG_IGN);
+  sb_atomic_file af;
+  sb_error e = {0};
+  assert_int_equal(sb_atomic_open(&af, path, &e), SB_OK);
+  assert_int_equal(setrlimit(RLIMIT_FSIZE, &lim), 0);
+  for (int i = 0; i < 20000; i++) fprintf(af.fp, "row %d,%d\n", i, i * i);
+  assert_int_equal(setrlimit(RLIMIT_FSIZE, &old), 0);
+  signal(SIGXFSZ, prev);
+  errno = ESRCH;
+  int rc = sb_atomic_commit(&af, &e);
+  assert_int_equal(rc, SB_EIO);
+  if (!strstr(e.msg, strerror(EFBIG))) print_error("message: %s\n", e.msg);
+  assert_non_null(strstr(e.msg, strerror(EFBIG)));
+  assert_null(strstr(e.msg, strerror(ESRCH)));
+  assert_int_not_equal(access(path, F_OK), 0);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
+      cmocka_unit_test(test_parse_integers),     cmocka_unit_test(test_digest),
       cmocka_unit_test(test_fwht_brute),         cmocka_unit_test(test_fwht_blocked_large),
       cmocka_unit_test(test_mobius_brute),       cmocka_unit_test(test_conversions),
       cmocka_unit_test(test_eval_large_n),       cmocka_unit_test(test_spectrum_json_topk),
       cmocka_unit_test(test_oracle_distinct_budget), cmocka_unit_test(test_seed_and_noise),
-      cmocka_unit_test(test_names_append),
+      cmocka_unit_test(test_names_append),       cmocka_unit_test(test_comb),
+      cmocka_unit_test(test_atomic_write_errno), cmocka_unit_test(test_mask_fingerprint),
+      cmocka_unit_test(test_oracle_large_masks),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

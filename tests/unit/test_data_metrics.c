@@ -11,6 +11,8 @@
 #include "data/dataset.h"
 #include "linalg/regress.h"
 #include "metrics/metrics.h"
+#include "trace/npz.h"
+#include <unistd.h>
 
 static sb_dataset *open_ok(const char *spec) {
   sb_dataset *d = NULL;
@@ -45,6 +47,42 @@ static void test_fourier_generator(void **state) {
   sb_dataset_free(d);
   sb_dataset_free(e);
   sb_dataset_free(f);
+}
+
+/* Large n: the families evaluate from the terms' index lists; the answers are the
+ * spectrum's own evaluation (bit for bit for a Fourier function).  n is limited to
+ * SB_MAX_N = 2^20 in one place. */
+static void test_large_n_families(void **state) {
+  (void)state;
+  static const char *specs[] = {"fourier:n=5000,k=40,degree=5,constant=0.5,seed=1",
+                                "soum:n=3000,k=15,max_order=4,seed=2",
+                                "hierarchical:n=3000,k=4,degree=3,seed=3"};
+  gsl_rng *r = sb_rng_alloc(9);
+  for (size_t a = 0; a < 3; a++) {
+    sb_dataset *d = open_ok(specs[a]);
+    const size_t m = 500;
+    sb_masks *masks = sb_masks_alloc(d->n, m);
+    for (size_t j = 0; j < m; j++) sb_mask_random(sb_masks_at(masks, j), d->n, r);
+    double *y = malloc(m * sizeof *y), *z = malloc(m * sizeof *z);
+    sb_error err;
+    assert_int_equal(d->eval(d->ctx, masks->bits, m, y, &err), SB_OK);
+    sb_spectrum_eval_batch(d->truth, masks, z);
+    for (size_t j = 0; j < m; j++) {
+      if (a == 0) assert_true(y[j] == z[j]);
+      else assert_close(y[j], z[j], 1e-9);
+    }
+    free(y);
+    free(z);
+    sb_masks_free(masks);
+    sb_dataset_free(d);
+  }
+  gsl_rng_free(r);
+  sb_dataset *d = open_ok("fourier:n=1048576,k=5,degree=3,seed=1");
+  assert_int_equal(d->n, (size_t)SB_MAX_N);
+  sb_dataset_free(d);
+  sb_error err = {0};
+  assert_int_not_equal(sb_dataset_open("fourier:n=1048577,k=5,seed=1", &d, &err), SB_OK);
+  assert_non_null(strstr(err.msg, "1..1048576"));
 }
 
 static void test_snr_and_noise_determinism(void **state) {
@@ -136,6 +174,133 @@ static void test_r2_parseval_vs_heldout(void **state) {
   sb_heldout_free(h);
   sb_spectrum_free(g);
   sb_dataset_free(d);
+}
+
+/* Mutant (issue 13.6): the Parseval denominator including the ∅ coefficient.
+ * R² is about the variance: a large constant must not inflate it. */
+static void test_r2_parseval_empty_coefficient(void **state) {
+  (void)state;
+  sb_spectrum *F = sb_spectrum_alloc(SB_BASIS_FOURIER, 4), *G = sb_spectrum_alloc(SB_BASIS_FOURIER, 4);
+  size_t one = 1, two = 2;
+  assert_int_equal(sb_spectrum_add_indices(F, NULL, 0, 10.0), 0); /* f(∅) part: mean 10 */
+  assert_int_equal(sb_spectrum_add_indices(F, &one, 1, 1.0), 0);
+  assert_int_equal(sb_spectrum_add_indices(F, &two, 1, 1.0), 0);
+  assert_int_equal(sb_spectrum_add_indices(G, NULL, 0, 10.0), 0);
+  assert_int_equal(sb_spectrum_add_indices(G, &one, 1, 1.0), 0);
+  double r2;
+  sb_error err;
+  assert_int_equal(sb_r2_parseval(F, G, &r2, &err), 0);
+  assert_close(r2, 0.5, 1e-15); /* 1 - 1 / (1 + 1); with ∅ counted it would be 1 - 1/102 */
+  /* a surrogate that misses only the constant is penalised by it */
+  sb_spectrum_reset(G);
+  assert_int_equal(sb_spectrum_add_indices(G, &one, 1, 1.0), 0);
+  assert_int_equal(sb_spectrum_add_indices(G, &two, 1, 1.0), 0);
+  assert_int_equal(sb_r2_parseval(F, G, &r2, &err), 0);
+  assert_close(r2, 1.0 - 100.0 / 2.0, 1e-12);
+  sb_spectrum_free(F);
+  sb_spectrum_free(G);
+}
+
+/* Bug (issue 13.4): values near 1e308 overflowed the sums of squares and R² came
+ * out NaN (or 1) with exit 0.  R² is scale-free: it must match the unscaled one. */
+static void test_r2_extreme_values(void **state) {
+  (void)state;
+  sb_dataset *d = open_ok("fourier:n=12,k=6,degree=2,seed=5");
+  sb_spectrum *g = sb_spectrum_clone(d->truth);
+  for (size_t i = 0; i < g->count; i++) g->values[i] *= i % 2 ? 0.5 : 1.0;
+  sb_heldout *h;
+  sb_error err;
+  double r2, r2big, ex, exbig;
+  assert_int_equal(sb_heldout_make(d, 2000, SB_HELDOUT_UNIFORM, 3, &h, &err), 0);
+  assert_int_equal(sb_r2_heldout(h, g, &r2, &err), 0);
+  assert_int_equal(sb_r2_parseval(d->truth, g, &ex, &err), 0);
+  const double big = 1e306;
+  for (size_t j = 0; j < h->masks->count; j++) h->values[j] *= big;
+  sb_spectrum *gb = sb_spectrum_clone(g), *tb = sb_spectrum_clone(d->truth);
+  sb_spectrum_scale(gb, big);
+  sb_spectrum_scale(tb, big);
+  assert_int_equal(sb_r2_heldout(h, gb, &r2big, &err), 0);
+  assert_int_equal(sb_r2_parseval(tb, gb, &exbig, &err), 0);
+  assert_true(isfinite(r2big) && isfinite(exbig));
+  assert_close(r2big, r2, 1e-9);
+  assert_close(exbig, ex, 1e-9);
+  /* a surrogate whose predictions are infinite: an error, not a NaN row */
+  sb_spectrum_scale(gb, 1e10);
+  assert_int_equal(sb_r2_heldout(h, gb, &r2big, &err), SB_ENUMERIC);
+  assert_non_null(strstr(err.msg, "not finite"));
+  sb_spectrum_free(gb);
+  sb_spectrum_free(tb);
+  sb_spectrum_free(g);
+  sb_heldout_free(h);
+  sb_dataset_free(d);
+}
+
+static void write_npz(const char *path, unsigned n, double scale) {
+  size_t N = (size_t)1 << n;
+  double *t = malloc(N * sizeof *t);
+  for (size_t x = 0; x < N; x++) t[x] = scale * (double)(x % 5);
+  sb_error err = {0};
+  assert_int_equal(sb_npz_game_write(path, n, t, 1, t[0], &err), 0);
+  free(t);
+}
+
+/* Dataset identity (issue 13.1 / 15.2): a stored file is what its content is. */
+static void test_dataset_identity(void **state) {
+  (void)state;
+  const char *dir = sb_test_tmpdir();
+  char a[512], b[512], c[512], sa[600], sb_[600], sc[600], rel[600], cwd[4096];
+  snprintf(a, sizeof a, "%s/a.npz", dir);
+  snprintf(b, sizeof b, "%s/copy of a.npz", dir);
+  snprintf(c, sizeof c, "%s/c.npz", dir);
+  write_npz(a, 3, 1.0);
+  write_npz(b, 3, 1.0);
+  write_npz(c, 3, 2.0);
+  snprintf(sa, sizeof sa, "npz:%s", a);
+  snprintf(sb_, sizeof sb_, "npz:%s", b);
+  snprintf(sc, sizeof sc, "npz:%s", c);
+  char *ka, *kb, *kc, *kr, *kf;
+  sb_error err = {0};
+  assert_int_equal(sb_dataset_identity(sa, &ka, &err), 0);
+  assert_int_equal(sb_dataset_identity(sb_, &kb, &err), 0);
+  assert_int_equal(sb_dataset_identity(sc, &kc, &err), 0);
+  assert_non_null(getcwd(cwd, sizeof cwd));
+  assert_int_equal(chdir(dir), 0);
+  snprintf(rel, sizeof rel, "npz:./a.npz");
+  assert_int_equal(sb_dataset_identity(rel, &kr, &err), 0);
+  assert_int_equal(chdir(cwd), 0);
+  assert_string_equal(ka, kb);
+  assert_string_equal(ka, kr);
+  assert_string_not_equal(ka, kc);
+  assert_int_equal(strncmp(ka, "npz:sha256=", 11), 0);
+  assert_int_equal(sb_dataset_identity("fourier:n=5,k=2", &kf, &err), 0);
+  assert_string_equal(kf, "fourier:n=5,k=2"); /* generated: the spec itself */
+  free(ka), free(kb), free(kc), free(kr), free(kf);
+  /* a live model: how many processes answer (workers) is not what it is */
+  const char *live[][2] = {{"command:cmd=m,n=4,workers=2,batch=8", "command:cmd=m,n=4,batch=8"},
+                           {"command:workers=3,cmd=m,n=4", "command:cmd=m,n=4"},
+                           {"command:cmd=m,n=4,workers=1", "command:cmd=m,n=4"},
+                           {"command:cmd=m,n=4", "command:cmd=m,n=4"}};
+  for (size_t i = 0; i < sizeof live / sizeof live[0]; i++) {
+    assert_int_equal(sb_dataset_identity(live[i][0], &kf, &err), 0);
+    assert_string_equal(kf, live[i][1]);
+    free(kf);
+  }
+  /* the probe opens the file in a child and reports n; a damaged file is named */
+  size_t n = 0;
+  assert_int_equal(sb_dataset_probe(sa, &n, &err), 0);
+  assert_int_equal(n, 3);
+  assert_int_equal(sb_dataset_probe("fourier:n=7,k=2", &n, &err), 0);
+  assert_int_equal(n, 7);
+  FILE *fp = fopen(c, "wb");
+  fputs("not a zip", fp);
+  fclose(fp);
+  assert_int_not_equal(sb_dataset_probe(sc, &n, &err), 0);
+  assert_non_null(strstr(err.msg, "c.npz"));
+  /* flags, not names */
+  assert_true(sb_dataset_family_find("npz")->flags & SB_FAMILY_FILE);
+  assert_true(sb_dataset_family_find("trace")->flags & SB_FAMILY_FILE);
+  assert_true(sb_dataset_family_find("command")->flags & SB_FAMILY_LIVE);
+  assert_false(sb_dataset_family_find("fourier")->flags & (SB_FAMILY_FILE | SB_FAMILY_LIVE));
 }
 
 static sb_fit run_algo(const char *algo, const char *dspec, size_t budget, int *status,
@@ -243,7 +408,11 @@ int main(void) {
       cmocka_unit_test(test_fourier_generator),      cmocka_unit_test(test_snr_and_noise_determinism),
       cmocka_unit_test(test_soum_hierarchical),      cmocka_unit_test(test_r2_parseval_vs_heldout),
       cmocka_unit_test(test_exhaustive_exact),       cmocka_unit_test(test_faith_banzhaf_projection),
+      cmocka_unit_test(test_large_n_families),
       cmocka_unit_test(test_lasso_ridge),
+      cmocka_unit_test(test_r2_parseval_empty_coefficient),
+      cmocka_unit_test(test_r2_extreme_values),
+      cmocka_unit_test(test_dataset_identity),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "core/fsutil.h"
 #include "indices/indices.h"
@@ -278,6 +279,169 @@ static void test_export_layout(void **st) {
   sb_spectrum_free(m);
 }
 
+/* ---- export: every field against shapiq's files ---------------------------- */
+
+/* The fixtures are shapiq's ExactComputer output cut to min_order 1 by its test
+ * script (iv.get_n_order(min_order=1, max_order=order)); our export keeps ∅
+ * (min_order 0, as ExactComputer writes).  In the tree game's files the baselines
+ * of BII, FBII, FSII and STII are those of the game centred at f(∅) (they were
+ * computed from normalised values; the other indices' from raw ones): those four
+ * are checked against the export of the centred game, everything else against
+ * the raw game. */
+
+/* Σ_T a(T) w^|T|-style sums over the game: ∅ value of SII (1/(t+1)) or BII (2^-t). */
+static double empty_sum(const sb_spectrum *m, int banzhaf) {
+  double v = 0;
+  for (size_t i = 0; i < sb_spectrum_size(m); i++) {
+    double t = (double)sb_spectrum_degree(m, i);
+    v += m->values[i] * (banzhaf ? pow(2.0, -t) : 1.0 / (t + 1));
+  }
+  return v;
+}
+
+/* shapiq's timestamp shape: 2025-07-10T20:46:06.214829+00:00Z; returns seconds since the epoch. */
+static double parse_timestamp(const char *ts) {
+  struct tm tmv;
+  memset(&tmv, 0, sizeof tmv);
+  int us = -1, used = 0;
+  assert_int_equal(strlen(ts), 33);
+  assert_int_equal(sscanf(ts, "%4d-%2d-%2dT%2d:%2d:%2d.%6d%n", &tmv.tm_year, &tmv.tm_mon,
+                          &tmv.tm_mday, &tmv.tm_hour, &tmv.tm_min, &tmv.tm_sec, &us, &used),
+                   7);
+  assert_int_equal(used, 26);
+  assert_string_equal(ts + 26, "+00:00Z");
+  tmv.tm_year -= 1900;
+  tmv.tm_mon -= 1;
+  return (double)timegm(&tmv) + 1e-6 * us;
+}
+
+static json_t *export_json(const sb_spectrum *game, double f0, sb_index_kind k, size_t order,
+                           int exact, size_t budget) {
+  sb_error err = {0};
+  sb_spectrum *v = sb_index_compute(game, k, order, 0, &err);
+  assert_non_null(v);
+  sb_index_export_opts o;
+  sb_index_export_defaults(v, k, order, f0, exact, budget, &o);
+  json_t *j = sb_index_to_shapiq_json(v, &o, &err);
+  assert_non_null(j);
+  sb_spectrum_free(v);
+  return j;
+}
+
+static void check_export_file(const char *game, const sb_spectrum *m, const sb_spectrum *centred,
+                              double f0, sb_index_kind k, const char *file_index, int order) {
+  char what[96];
+  snprintf(what, sizeof what, "%s %s order %d", game, file_index, order);
+  json_t *fix = load_fixture(game, file_index, order);
+  json_t *got = export_json(m, f0, k, (size_t)order, 1, 0);
+  double tol = k == SB_INDEX_FSII ? 1e-8 : 1e-10;
+  /* top level: every field of the fixture, same value (description and timestamp aside) */
+  const char *key;
+  json_t *val;
+  json_object_foreach(fix, key, val) {
+    json_t *g = json_object_get(got, key);
+    if (!g) print_error("%s: export lacks '%s'\n", what, key);
+    assert_non_null(g);
+    if (!strcmp(key, "description")) assert_true(json_is_string(g));
+    else if (!strcmp(key, "timestamp")) {
+      parse_timestamp(json_string_value(val)); /* the fixture has shapiq's shape... */
+      double t = parse_timestamp(json_string_value(g)); /* ...and so do we, with the time now */
+      assert_true(fabs(t - (double)time(NULL)) < 120);
+    } else if (strcmp(key, "metadata") && strcmp(key, "data"))
+      assert_true(json_equal(g, val));
+  }
+  /* metadata */
+  json_t *gm = json_object_get(got, "metadata"), *fm = json_object_get(fix, "metadata");
+  assert_int_equal(json_object_size(gm), json_object_size(fm));
+  static const char *const same[] = {"n_players", "index", "max_order", "estimated",
+                                     "estimation_budget", NULL};
+  for (size_t i = 0; same[i]; i++) {
+    if (!json_equal(json_object_get(gm, same[i]), json_object_get(fm, same[i])))
+      print_error("%s: metadata %s differs\n", what, same[i]);
+    assert_true(json_equal(json_object_get(gm, same[i]), json_object_get(fm, same[i])));
+  }
+  assert_int_equal(json_integer_value(json_object_get(gm, "min_order")), 0);
+  size_t fmin = (size_t)json_integer_value(json_object_get(fm, "min_order"));
+  assert_int_equal(fmin, k == SB_INDEX_MOBIUS ? 0 : 1);
+  double base = json_real_value(json_object_get(gm, "baseline_value"));
+  double fbase = json_number_value(json_object_get(fm, "baseline_value"));
+  int centred_base = !strcmp(game, "tree") && (k == SB_INDEX_BII || k == SB_INDEX_FBII ||
+                                               k == SB_INDEX_FSII || k == SB_INDEX_STII);
+  if (centred_base) {
+    json_t *c = export_json(centred, 0.0, k, (size_t)order, 1, 0);
+    double cb = json_real_value(json_object_get(json_object_get(c, "metadata"), "baseline_value"));
+    if (fabs(cb - fbase) > tol) print_error("%s: centred baseline %.17g, fixture %.17g\n", what, cb, fbase);
+    assert_close(cb, fbase, tol);
+    json_decref(c);
+  } else {
+    if (fabs(base - fbase) > tol) print_error("%s: baseline %.17g, fixture %.17g\n", what, base, fbase);
+    assert_close(base, fbase, tol);
+  }
+  /* data: the fixture's keys in the fixture's order, after "Empty" */
+  json_t *gd = json_object_get(got, "data"), *fd = json_object_get(fix, "data");
+  assert_int_equal(json_object_size(gd), json_object_size(fd) + (fmin == 1 ? 1 : 0));
+  void *gi = json_object_iter(gd);
+  assert_string_equal(json_object_iter_key(gi), "Empty");
+  if (fmin == 1) gi = json_object_iter_next(gd, gi);
+  json_object_foreach(fd, key, val) {
+    assert_non_null(gi);
+    if (strcmp(json_object_iter_key(gi), key) != 0)
+      print_error("%s: key '%s' where the fixture has '%s'\n", what, json_object_iter_key(gi), key);
+    assert_string_equal(json_object_iter_key(gi), key);
+    assert_close(json_number_value(json_object_iter_value(gi)), json_number_value(val), tol);
+    gi = json_object_iter_next(gd, gi);
+  }
+  /* "Empty": shapiq's value, computed here from the game itself */
+  double empty = json_real_value(json_object_get(gd, "Empty")), want = f0;
+  const char *label = json_string_value(json_object_get(gm, "index"));
+  if (k == SB_INDEX_SII && order >= 2) want = empty_sum(m, 0);
+  else if (k == SB_INDEX_BII) want = empty_sum(m, 1);
+  else if (k == SB_INDEX_FBII) want = base; /* the index's own ∅ value, = baseline */
+  assert_close(empty, want, tol);
+  /* a fixed point of shapiq's loading: only SII keeps an ∅ value apart from the baseline */
+  if (strcmp(label, "SII") != 0) assert_close(empty, base, 0);
+  json_decref(got);
+  json_decref(fix);
+}
+
+static void test_export_shapiq_fields(void **st) {
+  if (!have_fixtures()) skip();
+  static const struct {
+    sb_index_kind k;
+    const char *name;
+    int lo, hi;
+  } files[] = {{SB_INDEX_SII, "SII", 1, 8},   {SB_INDEX_BII, "BII", 1, 8},
+               {SB_INDEX_FSII, "FSII", 1, 8}, {SB_INDEX_FBII, "FBII", 1, 8},
+               {SB_INDEX_STII, "STII", 1, 8}, {SB_INDEX_KSII, "k-SII", 1, 8},
+               {SB_INDEX_SV, "SV", 1, 1},     {SB_INDEX_BV, "BV", 1, 1},
+               {SB_INDEX_MOBIUS, "Moebius", 8, 8}};
+  for (size_t g = 0; g < 2; g++) {
+    double f0;
+    sb_spectrum *m = load_game(games[g], &f0);
+    sb_spectrum *c = sb_spectrum_clone(m);
+    uint64_t e[1] = {0};
+    sb_spectrum_put(c, e, 0.0); /* the game minus f(∅) */
+    for (size_t i = 0; i < sizeof files / sizeof files[0]; i++)
+      for (int l = files[i].lo; l <= files[i].hi; l++)
+        check_export_file(games[g], m, c, f0, files[i].k, files[i].name, l);
+    sb_spectrum_free(c);
+    sb_spectrum_free(m);
+  }
+}
+
+/* Estimated values: estimated true and the budget; exact ones null (checked above). */
+static void test_export_estimated(void **st) {
+  if (!have_fixtures()) skip();
+  double f0;
+  sb_spectrum *m = load_game("imputer", &f0);
+  json_t *j = export_json(m, f0, SB_INDEX_FSII, 2, 0, 1234);
+  json_t *meta = json_object_get(j, "metadata");
+  assert_true(json_is_true(json_object_get(meta, "estimated")));
+  assert_int_equal(json_integer_value(json_object_get(meta, "estimation_budget")), 1234);
+  json_decref(j);
+  sb_spectrum_free(m);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_identities),   cmocka_unit_test(test_sii),
@@ -286,6 +450,7 @@ int main(void) {
       cmocka_unit_test(test_ksii),         cmocka_unit_test(test_sv),
       cmocka_unit_test(test_bv),           cmocka_unit_test(test_moebius_orders),
       cmocka_unit_test(test_from_fourier), cmocka_unit_test(test_export_layout),
+      cmocka_unit_test(test_export_shapiq_fields), cmocka_unit_test(test_export_estimated),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -346,7 +346,7 @@ static void test_server_refusals(void **state) {
 static void test_pools_registry(void **state) {
   (void)state;
   SB_TEST_NEED_PYTHON();
-  char spec[2048], trace_spec[2200];
+  char spec[2048], trace_spec[2400];
   snprintf(spec, sizeof spec, "command:cmd=%s --starts %s/reg-starts.log --log %s/reg.log,n=6,"
            "workers=2,batch=4", model, dir, dir);
   snprintf(trace_spec, sizeof trace_spec, "%s,trace=%s/reg.sbt.gz", spec, dir);

@@ -3,13 +3,15 @@
  * round trips through the writer, rows in any order, and every malformed input
  * the reliability issue lists (not a zip, missing member, wrong dtype or shape,
  * n_players disagreeing with 2^n rows, zip bombs, truncation, corrupt bytes,
- * duplicate rows, NaN values), each giving SB_EFORMAT with file and member named. */
+ * duplicate rows, NaN values, two members of one name, a file of another kind),
+ * each giving SB_EFORMAT with file and member named. */
 #include "testutil.h"
 
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <zlib.h>
 
 #include "core/transform.h"
 #include "data/dataset.h"
@@ -187,6 +189,84 @@ static void test_not_zip(void **state) {
   const unsigned char junk[] = "this is not a zip archive at all, just text";
   expect_error(junk, sizeof junk, SB_EFORMAT, "not a zip");
   expect_error(junk, 0, SB_EFORMAT, "not a zip");
+}
+
+/* Files of other kinds say what they are (by magic bytes), not "not a zip". */
+static void test_wrong_kind(void **state) {
+  (void)state;
+  const char *trace = "SBTRACE 1\nheader {\"n\":3}\n";
+  expect_error((const unsigned char *)trace, strlen(trace), SB_EFORMAT,
+               "bad.npz: this is a spexbench trace, expected an .npz game (a zip of .npy arrays); "
+               "replay a trace with the trace family (trace:PATH)");
+  const char *json = "{\"metadata\": {\"n_players\": 1}, \"data\": {\"Empty\": 0}}";
+  expect_error((const unsigned char *)json, strlen(json), SB_EFORMAT,
+               "this is a JSON file (a shapiq JSON game?), expected an .npz game");
+  unsigned char *nb;
+  size_t nl, shape[1] = {2};
+  double v[2] = {1, 2};
+  sb_error e;
+  assert_int_equal(sb_npy_build("<f8", shape, 1, v, sizeof v, &nb, &nl, &e), SB_OK);
+  expect_error(nb, nl, SB_EFORMAT, "this is a single NumPy .npy array, expected an .npz game");
+  free(nb);
+  /* a gzip stream: a compressed trace, and gzip of anything else */
+  unsigned char gz[256];
+  const char *texts[] = {trace, "hello, world\n"};
+  const char *want[] = {"this is a spexbench trace", "this is gzip-compressed data that is not a spexbench trace"};
+  for (int i = 0; i < 2; i++) {
+    z_stream zs;
+    memset(&zs, 0, sizeof zs);
+    assert_int_equal(deflateInit2(&zs, 6, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY), Z_OK);
+    zs.next_in = (unsigned char *)(uintptr_t)texts[i];
+    zs.avail_in = (uInt)strlen(texts[i]);
+    zs.next_out = gz;
+    zs.avail_out = sizeof gz;
+    assert_int_equal(deflate(&zs, Z_FINISH), Z_STREAM_END);
+    size_t gl = sizeof gz - zs.avail_out;
+    deflateEnd(&zs);
+    expect_error(gz, gl, SB_EFORMAT, want[i]);
+  }
+}
+
+/* Two members of the same name: refused, naming the member (readers disagree on
+ * which copy counts), whether or not it is one the game reads. */
+static void test_duplicate_member(void **state) {
+  (void)state;
+  double vals[2] = {1.0, 2.0}, other[2] = {7.0, 8.0};
+  unsigned char coal[2] = {0, 1}, *pv, *po, *pc, *zip;
+  size_t lv, lo, lc, len, sv[1] = {2}, sc[2] = {2, 1};
+  sb_error e;
+  assert_int_equal(sb_npy_build("<f8", sv, 1, vals, sizeof vals, &pv, &lv, &e), SB_OK);
+  assert_int_equal(sb_npy_build("<f8", sv, 1, other, sizeof other, &po, &lo, &e), SB_OK);
+  assert_int_equal(sb_npy_build("|b1", sc, 2, coal, 2, &pc, &lc, &e), SB_OK);
+  const char *dup[] = {"values.npy", "extra.npy"};
+  for (int i = 0; i < 2; i++) {
+    sb_zip_member m[4] = {{"values.npy", pv, lv, 1},
+                          {"coalitions.npy", pc, lc, 0},
+                          {dup[i], po, lo, 0},
+                          {"extra.npy", po, lo, 1}};
+    assert_int_equal(sb_zip_build(m, i ? 4 : 3, &zip, &len, &e), SB_OK);
+    char want[96];
+    snprintf(want, sizeof want, "member %s appears twice", dup[i]);
+    expect_error(zip, len, SB_EFORMAT, want);
+    unsigned char *out = NULL;
+    size_t ol;
+    assert_int_equal(sb_zip_extract(zip, len, "bad.npz", "coalitions.npy", &out, &ol, &e),
+                     SB_EFORMAT);
+    assert_non_null(strstr(e.msg, want));
+    assert_null(out);
+    free(zip);
+  }
+  /* the same members once each: a valid game */
+  sb_zip_member ok[2] = {{"values.npy", pv, lv, 1}, {"coalitions.npy", pc, lc, 0}};
+  assert_int_equal(sb_zip_build(ok, 2, &zip, &len, &e), SB_OK);
+  sb_npz_game *g = NULL;
+  assert_int_equal(sb_npz_game_parse(zip, len, "ok.npz", &g, &e), SB_OK);
+  assert_true(g->n == 1 && g->table[0] == 1.0 && g->table[1] == 2.0);
+  sb_npz_game_free(g);
+  free(zip);
+  free(pv);
+  free(po);
+  free(pc);
 }
 
 static void test_missing_member(void **state) {
@@ -372,6 +452,7 @@ int main(void) {
       cmocka_unit_test(test_duplicate_and_bad_rows), cmocka_unit_test(test_zip_bomb),
       cmocka_unit_test(test_truncated_and_corrupt), cmocka_unit_test(test_missing_file),
       cmocka_unit_test(test_zip64_locator_out_of_range),
+      cmocka_unit_test(test_wrong_kind),       cmocka_unit_test(test_duplicate_member),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -97,6 +97,78 @@ static void test_design_masks(void **state) {
   free(x);
 }
 
+/* Any range of rows equals the same rows of the whole block (ranges starting
+ * inside a block, across blocks and groups, single rows). */
+static void test_design_rows(void **state) {
+  (void)state;
+  sb_error err = {0};
+  const size_t n = 150;
+  sb_spex_design *d = sb_spex_design_alloc(n, 3, 2, 6, 4, &err);
+  assert_non_null(d);
+  sb_masks *m = NULL;
+  assert_int_equal(sb_spex_design_masks(d, &m, &err), SB_OK);
+  const size_t words = m->words;
+  uint64_t *buf = malloc(d->samples * words * sizeof *buf);
+  const size_t ranges[][2] = {{0, 1}, {5, 1}, {37, 200}, {63, 2}, {64, 64}, {100, 900},
+                              {d->samples - 3, 3}, {0, d->samples}};
+  for (size_t r = 0; r < sizeof ranges / sizeof ranges[0]; r++) {
+    sb_spex_design_rows(d, ranges[r][0], ranges[r][1], buf);
+    for (size_t i = 0; i < ranges[r][1]; i++)
+      assert_true(sb_mask_equal(buf + i * words, sb_masks_at(m, ranges[r][0] + i), words));
+  }
+  free(buf);
+  sb_masks_free(m);
+  sb_spex_design_free(d);
+}
+
+/* The harness streams SPEX's design (several 1 MiB chunks here) and gives the
+ * same surrogate, bit for bit, as the design materialised as one block. */
+static void test_streamed_equals_block(void **state) {
+  (void)state;
+  sb_error err = {0};
+  sb_dataset *ds = NULL;
+  assert_int_equal(sb_dataset_open("fourier:n=2000,k=20,degree=3,snr_db=20,seed=2", &ds, &err),
+                   SB_OK);
+  const sb_algo_type *type;
+  sb_params *params;
+  assert_int_equal(sb_algo_parse("spex:b=7", &type, &params, &err), SB_OK);
+  assert_non_null(type->design_chunk);
+  sb_algo_ctx ctx = {.n = ds->n, .budget = SB_BUDGET_NONE, .params = params, .seed = 3,
+                     .design_seed = 3, .noise_sigma = ds->noise_sigma, .threads = 1};
+  /* streamed, through the driver */
+  sb_oracle *o = sb_oracle_alloc(ds->n, ds->eval, ds->ctx, SB_BUDGET_NONE);
+  sb_fit fs;
+  assert_int_equal(sb_algo_execute(type, &ctx, o, &fs, &err), SB_OK);
+  /* one block: design -> oracle -> fit by hand */
+  sb_masks *m = NULL;
+  void *st = NULL;
+  assert_int_equal(type->design(&ctx, &m, &st, &err), SB_OK);
+  assert_true(m->count * m->words * 8 > 3 * ((size_t)1 << 20)); /* several chunks */
+  assert_int_equal(sb_oracle_asked(o), m->count);
+  double *v = malloc(m->count * sizeof *v);
+  sb_oracle *o2 = sb_oracle_alloc(ds->n, ds->eval, ds->ctx, SB_BUDGET_NONE);
+  assert_int_equal(sb_oracle_query(o2, m, v, &err), SB_OK);
+  assert_int_equal(sb_oracle_used(o2), sb_oracle_used(o));
+  sb_fit fb;
+  memset(&fb, 0, sizeof fb);
+  assert_int_equal(type->fit(&ctx, st, m, v, &fb, &err), SB_OK);
+  assert_int_equal(sb_spectrum_size(fs.surrogate), sb_spectrum_size(fb.surrogate));
+  for (size_t i = 0; i < sb_spectrum_size(fb.surrogate); i++) {
+    assert_true(sb_mask_equal(sb_spectrum_key(fs.surrogate, i), sb_spectrum_key(fb.surrogate, i),
+                              fb.surrogate->words));
+    assert_true(fs.surrogate->values[i] == fb.surrogate->values[i]);
+  }
+  sb_fit_clear(&fs);
+  sb_fit_clear(&fb);
+  free(v);
+  sb_masks_free(m);
+  type->state_free(st);
+  sb_oracle_free(o);
+  sb_oracle_free(o2);
+  sb_params_free(params);
+  sb_dataset_free(ds);
+}
+
 /* Evaluate a spectrum on the design and transform. */
 static double *design_transform(const sb_spex_design *d, const sb_spectrum *f, double **vals_out) {
   sb_error err = {0};
@@ -452,7 +524,8 @@ int main(void) {
       cmocka_unit_test(test_sample_counts),   cmocka_unit_test(test_design_masks),
       cmocka_unit_test(test_aliasing),        cmocka_unit_test(test_bin_classify),
       cmocka_unit_test(test_refit_matches_dense), cmocka_unit_test(test_end_to_end),
-      cmocka_unit_test(test_nested_through_oracle),
+      cmocka_unit_test(test_nested_through_oracle), cmocka_unit_test(test_design_rows),
+      cmocka_unit_test(test_streamed_equals_block),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,0 +1,432 @@
+/* REPORT.md of one results folder and the index of all of them
+ * (results/README.md).  Everything comes from stored results: the summary
+ * cells, the run records (for reasons and published figures) and
+ * context.json.  Empty cells say why (a numbered reason from the runs), and a
+ * published figure appears only where reference.c finds a meaningful match. */
+#include <dirent.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/fsutil.h"
+#include "runner/report.h"
+
+/* ==== helpers ============================================================ */
+
+static const char *jstr(const json_t *j, const char *key) {
+  const char *s = json_string_value(json_object_get(j, key));
+  return s ? s : "";
+}
+
+/* Markdown table cells: '|' would split the cell, a line break would end the row. */
+static void md_text(FILE *fp, const char *s) {
+  for (; s && *s; s++) {
+    if (*s == '|') fputs("\\|", fp);
+    else if (*s == '\n' || *s == '\r') fputc(' ', fp);
+    else fputc(*s, fp);
+  }
+}
+
+static void thousands(char *buf, size_t len, size_t v) {
+  char raw[32];
+  snprintf(raw, sizeof raw, "%zu", v);
+  size_t l = strlen(raw), o = 0;
+  for (size_t i = 0; i < l && o + 2 < len; i++) {
+    if (i && (l - i) % 3 == 0) buf[o++] = ',';
+    buf[o++] = raw[i];
+  }
+  buf[o] = '\0';
+}
+
+static int contains(const char *const *v, size_t n, const char *x) {
+  for (size_t i = 0; i < n; i++)
+    if (!strcmp(v[i], x)) return 1;
+  return 0;
+}
+
+/* A run of the cell (for its dataset and settings), or NULL. */
+static const sb_run_result *run_of(sb_run_result *const *res, size_t n, const sb_summary_cell *c) {
+  for (size_t i = 0; i < n; i++)
+    if (res[i]->status == SB_RUN_OK && res[i]->group && res[i]->label &&
+        !strcmp(res[i]->group, c->group) && !strcmp(res[i]->label, c->label) &&
+        res[i]->budget == c->budget)
+      return res[i];
+  return NULL;
+}
+
+/* ==== run context ======================================================== */
+
+static void write_context(FILE *fp, const sb_report_meta *m, const sb_summary *s) {
+  const json_t *ctx = m->context;
+  size_t ok = 0, skipped = 0, failed = 0, missing = 0;
+  for (size_t k = 0; k < s->n_cells; k++) {
+    ok += s->cells[k].count_ok;
+    skipped += s->cells[k].count_skipped;
+    failed += s->cells[k].count_failed;
+    missing += s->cells[k].count_missing;
+  }
+  fprintf(fp, "## Run context\n\n| | |\n|---|---|\n");
+  fprintf(fp, "| config | `%s` (full text at the end) |\n", jstr(ctx, "config_path"));
+  fprintf(fp, "| runs | %zu: %zu ok, %zu skipped, %zu failed", ok + skipped + failed, ok, skipped,
+          failed);
+  if (missing) fprintf(fp, ", %zu without a result (interrupted)", missing);
+  fprintf(fp, " |\n");
+  const json_t *dirty = json_object_get(ctx, "dirty");
+  fprintf(fp, "| code | spexbench %s, commit `%s` — %s", jstr(ctx, "spexbench_version"),
+          jstr(ctx, "commit"),
+          json_is_false(dirty) ? "clean tree"
+          : json_is_true(dirty) ? "**uncommitted changes**: not reproducible from the commit alone"
+                                : "dirty state unknown");
+  if (json_is_true(dirty) && *jstr(ctx, "dirty_paths")) {
+    fputs(" (", fp);
+    md_text(fp, jstr(ctx, "dirty_paths"));
+    fputc(')', fp);
+  }
+  fprintf(fp, " |\n| build | %s, %s |\n", jstr(ctx, "build"), jstr(ctx, "compiler"));
+  const json_t *libs = json_object_get(ctx, "libraries");
+  const char *key;
+  const json_t *v;
+  fprintf(fp, "| libraries |");
+  int first = 1;
+  json_object_foreach((json_t *)libs, key, v) {
+    fprintf(fp, "%s %s %s", first ? "" : ",", key, json_string_value(v) ? json_string_value(v) : "");
+    first = 0;
+  }
+  fprintf(fp, " |\n| machine | %s, %lld cores |\n| date | %s |\n", jstr(ctx, "host"),
+          (long long)json_integer_value(json_object_get(ctx, "cores")), jstr(ctx, "date"));
+  char held[32];
+  thousands(held, sizeof held, m->heldout);
+  if (m->heldout)
+    fprintf(fp, "| evaluation | held-out R² on %s %s masks per run (the same masks for every run "
+                "on a dataset instance; never counted as queries)",
+            held, sb_heldout_dist_name(m->heldout_dist));
+  else fprintf(fp, "| evaluation | no held-out masks (heldout = 0)");
+  fprintf(fp, "; exact R² by Parseval where the true spectrum is known |\n");
+  const json_t *seed = json_object_get(ctx, "master_seed");
+  if (json_is_integer(seed))
+    fprintf(fp, "| master seed | %lld |\n", (long long)json_integer_value(seed));
+  fputc('\n', fp);
+}
+
+/* ==== per-group tables ==================================================== */
+
+/* The cell's text in a table of `exact` or held-out R². */
+static void cell_text(FILE *fp, const sb_summary_cell *c, int exact, const sb_run_result *run,
+                      int *published_used) {
+  double med = sb_summary_median(c, exact);
+  if (c->count_ok == 0) {
+    if (c->reason >= 0) {
+      fprintf(fp, "%s [%d]", c->count_skipped == c->count_total ? "skipped" : "failed",
+              c->reason + 1);
+    } else {
+      fprintf(fp, "no result (interrupted)");
+    }
+    return;
+  }
+  if (!isfinite(med)) {
+    fprintf(fp, "%s", exact ? "n/a (no true spectrum)"
+                     : c->heldout_count == 0 ? "n/a (heldout = 0)"
+                                             : "n/a (R² not finite)");
+  } else {
+    fprintf(fp, "%.3f [%.3f, %.3f]", med, sb_summary_q1(c, exact), sb_summary_q3(c, exact));
+    if (isfinite(c->queries_median) && c->queries_median < (double)c->budget)
+      fprintf(fp, " q=%.0f", c->queries_median);
+  }
+  if (c->count_ok < c->count_total)
+    fprintf(fp, " (%zu/%zu ok [%d])", c->count_ok, c->count_total, c->reason + 1);
+  sb_reference ref;
+  if (!exact && run && !strcmp(c->heldout_dist ? c->heldout_dist : "", "uniform") &&
+      sb_reference_find(run, c->budget, &ref)) {
+    fprintf(fp, " · published %.3f†", ref.value);
+    *published_used = 1;
+  }
+}
+
+static int group_table(FILE *fp, const sb_summary *s, sb_run_result *const *res, size_t n,
+                       const char *group, int exact) {
+  const sb_summary_cell **cells = calloc(s->n_cells + 1, sizeof *cells);
+  size_t *budgets = calloc(s->n_cells + 1, sizeof *budgets);
+  const char **labels = calloc(s->n_cells + 1, sizeof *labels);
+  if (!cells || !budgets || !labels) {
+    free(cells), free(budgets), free(labels);
+    return SB_ENOMEM;
+  }
+  size_t nb = 0, nl = 0, nc = 0, per_cell = 0;
+  for (size_t k = 0; k < s->n_cells; k++) {
+    const sb_summary_cell *c = &s->cells[k];
+    if (strcmp(c->group, group)) continue;
+    cells[nc++] = c;
+    size_t b;
+    for (b = 0; b < nb && budgets[b] != c->budget; b++) {}
+    if (b == nb) budgets[nb++] = c->budget;
+    if (!contains(labels, nl, c->label)) labels[nl++] = c->label;
+    if (c->count_total + c->count_missing > per_cell) per_cell = c->count_total + c->count_missing;
+  }
+  for (size_t i = 1; i < nb; i++) /* budgets ascending */
+    for (size_t j = i; j > 0 && budgets[j - 1] > budgets[j]; j--) {
+      size_t t = budgets[j];
+      budgets[j] = budgets[j - 1];
+      budgets[j - 1] = t;
+    }
+  fprintf(fp, "%s, median [q1, q3] over up to %zu runs per cell; `q=` median queries used where "
+              "below the budget; [k] = reason k under *Runs not ok*\n\n",
+          exact ? "Exact R² (Parseval, all 2^n masks)" : "Held-out R²", per_cell);
+  fprintf(fp, "| algorithm |");
+  for (size_t b = 0; b < nb; b++) {
+    char t[32];
+    thousands(t, sizeof t, budgets[b]);
+    fprintf(fp, " %s |", t);
+  }
+  fprintf(fp, "\n|---|");
+  for (size_t b = 0; b < nb; b++) fprintf(fp, "---|");
+  fputc('\n', fp);
+  int published = 0;
+  for (size_t l = 0; l < nl; l++) {
+    fputs("| ", fp);
+    md_text(fp, labels[l]);
+    fputs(" |", fp);
+    for (size_t b = 0; b < nb; b++) {
+      const sb_summary_cell *c = NULL;
+      for (size_t k = 0; k < nc && !c; k++)
+        if (!strcmp(cells[k]->label, labels[l]) && cells[k]->budget == budgets[b]) c = cells[k];
+      fputc(' ', fp);
+      if (c) cell_text(fp, c, exact, run_of(res, n, c), &published);
+      else fputs("not run", fp);
+      fputs(" |", fp);
+    }
+    fputc('\n', fp);
+  }
+  if (published) {
+    sb_reference ref = {0};
+    for (size_t k = 0; k < nc; k++) {
+      const sb_run_result *r = run_of(res, n, cells[k]);
+      if (r && sb_reference_find(r, cells[k]->budget, &ref)) break;
+    }
+    fprintf(fp, "\n† published: %s; %s; %s.\n", ref.source, ref.metric, ref.note);
+  }
+  fputc('\n', fp);
+  free(cells), free(budgets), free(labels);
+  return SB_OK;
+}
+
+static int write_groups(FILE *fp, const sb_report_meta *m, const sb_summary *s,
+                        sb_run_result *const *res, size_t n) {
+  const char **groups = calloc(s->n_cells + 1, sizeof *groups);
+  if (!groups) return SB_ENOMEM;
+  int rc = SB_OK;
+  size_t ng = 0;
+  for (size_t k = 0; k < s->n_cells; k++)
+    if (!contains(groups, ng, s->cells[k].group)) groups[ng++] = s->cells[k].group;
+  fprintf(fp, "## Results by dataset group\n\n");
+  for (size_t g = 0; g < ng && rc == SB_OK; g++) {
+    /* what the group is: family, n, inputs */
+    const sb_run_result *any = NULL;
+    size_t nmin = SB_SIZE_UNSET, nmax = 0, inputs = 0;
+    int exact_any = 0, heldout_any = 0;
+    for (size_t i = 0; i < n; i++) {
+      const sb_run_result *r = res[i];
+      if (!r->group || strcmp(r->group, groups[g])) continue;
+      if (!any) any = r;
+      if (r->n != SB_SIZE_UNSET) {
+        if (nmin == SB_SIZE_UNSET || r->n < nmin) nmin = r->n;
+        if (r->n > nmax) nmax = r->n;
+      }
+      if (r->instance != SB_SIZE_UNSET && r->instance + 1 > inputs) inputs = r->instance + 1;
+      exact_any |= isfinite(r->r2_exact);
+      heldout_any |= isfinite(r->r2_heldout);
+    }
+    fprintf(fp, "### ");
+    md_text(fp, groups[g]);
+    fprintf(fp, " (%s", any && any->family ? any->family : "?");
+    if (nmin != SB_SIZE_UNSET)
+      fprintf(fp, nmin == nmax ? ", n = %zu" : ", n = %zu–%zu", nmin, nmax);
+    fprintf(fp, ", %zu input%s)\n\n", inputs, inputs == 1 ? "" : "s");
+    /* the figure's metric first */
+    int order[2] = {m->plot_exact, !m->plot_exact};
+    for (int t = 0; t < 2; t++) {
+      if (order[t] ? !exact_any : !heldout_any && m->heldout == 0) continue;
+      if ((rc = group_table(fp, s, res, n, groups[g], order[t]))) break;
+    }
+    char desc[2048];
+    if (any && sb_reference_describe(any, desc, sizeof desc)) {
+      int matched = 0;
+      for (size_t k = 0; k < s->n_cells && !matched; k++) {
+        sb_reference ref;
+        const sb_run_result *r = strcmp(s->cells[k].group, groups[g]) ? NULL
+                                                                       : run_of(res, n, &s->cells[k]);
+        matched = r && sb_reference_find(r, s->cells[k].budget, &ref);
+      }
+      if (!matched)
+        fprintf(fp, "%s None of this experiment's budgets is that one, so no cell is compared.\n\n",
+                desc);
+    }
+  }
+  free(groups);
+  return rc;
+}
+
+/* ==== runs not ok, config ================================================= */
+
+static int write_reasons(FILE *fp, const sb_summary *s, sb_run_result *const *res, size_t n) {
+  fprintf(fp, "## Runs not ok\n\n");
+  if (!s->n_reasons) {
+    fprintf(fp, "Every run finished ok.\n\n");
+    return SB_OK;
+  }
+  size_t *count = calloc(s->n_reasons, sizeof *count);
+  const char **example = calloc(s->n_reasons, sizeof *example);
+  if (!count || !example) {
+    free(count), free(example);
+    return SB_ENOMEM;
+  }
+  for (size_t i = 0; i < n; i++) {
+    const sb_run_result *r = res[i];
+    if (r->status <= SB_RUN_OK) continue;
+    char text[1400];
+    snprintf(text, sizeof text, "%s: %s", sb_run_status_names[r->status],
+             r->message && *r->message ? r->message : "(no message)");
+    for (size_t k = 0; k < s->n_reasons; k++)
+      if (!strcmp(s->reasons[k], text)) {
+        count[k]++;
+        if (!example[k]) example[k] = r->id;
+      }
+  }
+  fprintf(fp, "| | runs | status and reason | e.g. run |\n|---|---|---|---|\n");
+  for (size_t k = 0; k < s->n_reasons; k++) {
+    fprintf(fp, "| [%zu] | %zu | ", k + 1, count[k]);
+    md_text(fp, s->reasons[k]);
+    fprintf(fp, " | `%s` |\n", example[k] ? example[k] : "");
+  }
+  fputc('\n', fp);
+  free(count), free(example);
+  return SB_OK;
+}
+
+int sb_report_markdown(FILE *fp, const sb_report_meta *m, const sb_summary *s,
+                       sb_run_result *const *res, size_t n, const sb_plot_info *plot) {
+  fprintf(fp, "# %s\n\n", m->name);
+  if (m->description && *m->description) {
+    md_text(fp, m->description);
+    fputs("\n\n", fp);
+  }
+  fprintf(fp, "Generated by spexbench from this folder's stored results (`runs.csv`, "
+              "`context.json`); every number is in `summary.csv` (columns: docs/RESULTS.md). "
+              "Rebuild with `spexbench report <this folder>`.\n\n");
+  write_context(fp, m, s);
+  fprintf(fp, "## Figure\n\n");
+  if (plot->drawn) {
+    fprintf(fp, "![faithfulness against queries](faithfulness.svg)\n\n"
+                "%s R² against the median number of distinct queries used (log scale); line = "
+                "median over the cell's runs, band = interquartile range; one panel per dataset "
+                "group and algorithm family.",
+            m->plot_exact ? "Exact (Parseval)" : "Held-out");
+    if (plot->clipped)
+      fprintf(fp, " %zu median%s fell far below the bulk of %s panel and %s drawn as ▼ on its "
+                  "lower edge (the true values are in summary.csv).",
+              plot->clipped, plot->clipped == 1 ? "" : "s", plot->clipped == 1 ? "its" : "their",
+              plot->clipped == 1 ? "is" : "are");
+    fprintf(fp, "\n\n");
+  } else {
+    fprintf(fp, "No figure: %s.\n\n", plot->message[0] ? plot->message : "not drawn");
+  }
+  int rc = write_groups(fp, m, s, res, n);
+  if (rc == SB_OK) rc = write_reasons(fp, s, res, n);
+  if (rc) return rc;
+  const char *text = jstr(m->context, "config_text");
+  if (*text) fprintf(fp, "## Config\n\n```ini\n%s%s```\n", text,
+                     text[strlen(text) - 1] == '\n' ? "" : "\n");
+  return ferror(fp) ? SB_EIO : SB_OK;
+}
+
+/* ==== results/README.md =================================================== */
+
+#define INDEX_BEGIN "<!-- BEGIN generated by `spexbench report --index results` -->"
+#define INDEX_END "<!-- END generated -->"
+
+static int cmp_str(const void *a, const void *b) {
+  return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* One index row for DIR/name (skipped silently if it has no context.json). */
+static void index_row(FILE *fp, const char *dir, const char *name) {
+  char path[4400];
+  snprintf(path, sizeof path, "%s/%s/context.json", dir, name);
+  json_error_t je;
+  json_t *ctx = json_load_file(path, 0, &je);
+  if (!ctx) return;
+  char desc[512] = "";
+  sb_report_config_value(ctx, "description", desc, sizeof desc);
+  snprintf(path, sizeof path, "%s/%s/runs.csv", dir, name);
+  sb_run_result *recs = NULL;
+  size_t n = 0, st[4] = {0, 0, 0, 0};
+  sb_error err;
+  int have_runs = sb_report_read_runs(path, &recs, &n, &err) == SB_OK;
+  for (size_t i = 0; i < n; i++) {
+    if (recs[i].status >= 0 && recs[i].status < 4) st[recs[i].status]++;
+    sb_run_result_clear(&recs[i]);
+  }
+  free(recs);
+  const json_t *dirty = json_object_get(ctx, "dirty");
+  fprintf(fp, "| [%s](%s/) | ", name, name);
+  md_text(fp, desc);
+  if (have_runs)
+    fprintf(fp, " | %zu (%zu ok, %zu skipped, %zu failed)", n, st[SB_RUN_OK], st[SB_RUN_SKIPPED],
+            st[SB_RUN_FAILED] + st[SB_RUN_UNSUPPORTED]);
+  else fprintf(fp, " | no runs.csv");
+  fprintf(fp, " | `%.10s`%s | %.10s |", jstr(ctx, "commit"),
+          json_is_true(dirty) ? " (dirty)" : json_is_false(dirty) ? "" : " (?)", jstr(ctx, "date"));
+  static const char *const files[] = {"REPORT.md", "summary.csv", "faithfulness.svg", NULL};
+  for (size_t f = 0; files[f]; f++) {
+    snprintf(path, sizeof path, "%s/%s/%s", dir, name, files[f]);
+    if (sb_file_exists(path)) fprintf(fp, " [%s](%s/%s)", files[f], name, files[f]);
+  }
+  fprintf(fp, " |\n");
+  json_decref(ctx);
+}
+
+int sb_report_index(const char *dir, sb_error *err) {
+  DIR *d = opendir(dir);
+  if (!d) return sb_error_set(err, SB_EIO, "%s: cannot open the results directory", dir);
+  char **names = NULL;
+  size_t n = 0;
+  struct dirent *e;
+  int rc = SB_OK;
+  while ((e = readdir(d)) && rc == SB_OK) {
+    if (e->d_name[0] == '.') continue;
+    char path[4400];
+    snprintf(path, sizeof path, "%s/%s/context.json", dir, e->d_name);
+    if (!sb_file_exists(path)) continue;
+    char **v = realloc(names, (n + 1) * sizeof *v);
+    if (!v || !(v[n] = strdup(e->d_name))) rc = SB_ENOMEM;
+    if (v) names = v;
+    if (rc == SB_OK) n++;
+  }
+  closedir(d);
+  char path[4400], *old = NULL;
+  snprintf(path, sizeof path, "%s/README.md", dir);
+  sb_error e2;
+  if (rc == SB_OK && sb_file_exists(path) && sb_read_file(path, &old, NULL, &e2) != SB_OK)
+    old = NULL;
+  sb_atomic_file af;
+  if (rc == SB_OK) rc = sb_atomic_open(&af, path, err);
+  else sb_error_set(err, rc, "out of memory listing %s", dir);
+  if (rc == SB_OK) {
+    qsort(names, n, sizeof *names, cmp_str);
+    const char *b = old ? strstr(old, INDEX_BEGIN) : NULL;
+    const char *en = b ? strstr(b, INDEX_END) : NULL;
+    if (b && en) fwrite(old, 1, (size_t)(b - old), af.fp);
+    else if (old) fprintf(af.fp, "%s%s\n", old, old[0] && old[strlen(old) - 1] != '\n' ? "\n" : "");
+    else fprintf(af.fp, "# results/\n\n");
+    fprintf(af.fp, "%s\n\n| experiment | what | runs | commit | date | files |\n"
+                   "|---|---|---|---|---|---|\n",
+            INDEX_BEGIN);
+    for (size_t i = 0; i < n; i++) index_row(af.fp, dir, names[i]);
+    fprintf(af.fp, "\n%s\n", INDEX_END);
+    if (b && en) fputs(en + strlen(INDEX_END) + (en[strlen(INDEX_END)] == '\n'), af.fp);
+    rc = sb_atomic_commit(&af, err);
+  }
+  for (size_t i = 0; i < n; i++) free(names[i]);
+  free(names);
+  free(old);
+  return rc;
+}
