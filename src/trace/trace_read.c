@@ -258,17 +258,23 @@ static int finish_tail(reader *r, sb_error *err) {
   return SB_OK;
 }
 
+/* A read of `path` (as messages name it) reporting to `info` (or to `dummy`). */
+static void reader_init(reader *r, const char *path, int flags, sb_trace_read_info *info,
+                        sb_trace_read_info *dummy) {
+  memset(r, 0, sizeof *r);
+  r->path = path;
+  r->recover = flags & SB_TRACE_READ_RECOVER;
+  r->info = info ? info : dummy;
+  memset(r->info, 0, sizeof *r->info);
+  r->crc = (uint32_t)crc32(0L, Z_NULL, 0);
+}
+
 int sb_trace_read(const char *path, int flags, sb_trace **out, sb_trace_read_info *info,
                   sb_error *err) {
   *out = NULL;
   sb_trace_read_info dummy;
   reader r;
-  memset(&r, 0, sizeof r);
-  r.path = path;
-  r.recover = flags & SB_TRACE_READ_RECOVER;
-  r.info = info ? info : &dummy;
-  memset(r.info, 0, sizeof *r.info);
-  r.crc = (uint32_t)crc32(0L, Z_NULL, 0);
+  reader_init(&r, path, flags, info, &dummy);
   int rc = open_source(&r, path, 0, err);
   if (!rc) rc = read_magic(&r, err);
   if (!rc) rc = read_header_line(&r, err);
@@ -291,16 +297,10 @@ int sb_trace_read_more(const char *path, uint64_t offset, size_t prior, int flag
   char where[4200];
   snprintf(where, sizeof where, "%s (appended after byte %llu)", path, (unsigned long long)offset);
   reader r;
-  memset(&r, 0, sizeof r);
-  r.path = where;
-  r.recover = flags & SB_TRACE_READ_RECOVER;
-  r.info = info ? info : &dummy;
-  memset(r.info, 0, sizeof *r.info);
-  r.crc = (uint32_t)crc32(0L, Z_NULL, 0);
+  reader_init(&r, where, flags, info, &dummy);
   r.t = t; /* the caller's: records of complete batches are added to it */
   r.total = prior;
-  r.batch_start = t->count;
-  r.line = 0; /* lines are counted from the offset */
+  r.batch_start = t->count; /* lines are counted from the offset */
   r.mask = calloc(t->words, sizeof *r.mask);
   int rc = r.mask ? open_source(&r, path, offset, err)
                   : sb_error_set(err, SB_ENOMEM, "%s: out of memory", path);
