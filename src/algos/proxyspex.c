@@ -17,6 +17,7 @@
 #include <string.h>
 
 #include "algos/common.h"
+#include "algos/shared_design.h"
 #include "core/seed.h"
 #include "core/timer.h"
 #include "linalg/regress.h"
@@ -166,7 +167,10 @@ static int ps_design(const sb_algo_ctx *ctx, sb_masks **masks, void **state, sb_
   /* Seeded without the budget, so designs at smaller budgets are prefixes. */
   gsl_rng *r = sb_rng_alloc(sb_seed_sub(ctx->design_seed, "proxyspex-design", 0));
   if (!r) return sb_error_set(err, SB_ENOMEM, "proxyspex: out of memory");
-  int rc = s->design(ctx->n, ctx->budget, r, masks, err);
+  /* A design the shared pool draws (shared_design = true) comes from the pool;
+   * without a shared seed sb_design_uniform_ctx is exactly s->design. */
+  int rc = s->shared_pool ? sb_design_uniform_ctx(ctx, r, 1, masks, err)
+                          : s->design(ctx->n, ctx->budget, r, masks, err);
   gsl_rng_free(r);
   return rc;
 }
@@ -331,5 +335,5 @@ const sb_algo_type sb_algo_proxyspex = {
     .design = ps_design,
     .fit = ps_fit,
     .family = SB_ALGO_SPECTRAL,
-    .flags = SB_ALGO_SAMPLED_DESIGN, /* sized in samples that may repeat */
+    .flags = SB_ALGO_SAMPLED_DESIGN | SB_ALGO_SHARED_DESIGN,
 };

@@ -47,6 +47,17 @@ static int set_value(const sb_command_spec *spec, const sb_arg *a, const char *v
     }
     return sb_args_error(spec, "%s '%s': expected one of %s", a->name, v, a->choices);
   }
+  case SB_ARG_DOUBLE: {
+    double x;
+    if (!sb_parse_double(v, &x))
+      return sb_args_error(spec, "%s '%s': expected a number in %llu..%llu", a->name, v,
+                           (unsigned long long)a->min, (unsigned long long)a->max);
+    if (!(x >= (double)a->min && x <= (double)a->max))
+      return sb_args_error(spec, "%s '%s': out of range (expected a number in %llu..%llu)",
+                           a->name, v, (unsigned long long)a->min, (unsigned long long)a->max);
+    *(double *)dst = x;
+    return SB_ARGS_OK;
+  }
   case SB_ARG_UINT64:
   case SB_ARG_SIZE:
   case SB_ARG_INT: {

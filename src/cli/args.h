@@ -23,6 +23,7 @@ typedef enum sb_arg_kind {
   SB_ARG_SIZE,       /* size_t in [min, max] */
   SB_ARG_INT,        /* int in [min, max] */
   SB_ARG_CHOICE,     /* int: index of the value in `choices` ("csv|npz|json") */
+  SB_ARG_DOUBLE,     /* double, a finite decimal number in [min, max] (e.g. seconds) */
   SB_ARG_POSITIONAL, /* const char *: the next argument that is not an option */
 } sb_arg_kind;
 

@@ -17,6 +17,7 @@ static const command COMMANDS[] = {
     {"list", cmd_list, "list algorithms, dataset families and metrics"},
     {"trace", cmd_trace, "inspect, import, export and verify ablation traces"},
     {"report", cmd_report, "REPORT.md of a results folder, the results index, the CSV columns"},
+    {"serve", cmd_serve, "serve a live model to harnesses elsewhere over a socket"},
     {NULL, NULL, NULL},
 };
 

@@ -108,13 +108,13 @@ static int design_paired(size_t n, size_t budget, const gsl_rng *r, sb_masks **o
 
 const sb_sampling_type sb_sampling_distinct = {
     "distinct", "distinct uniform masks with ∅ and [n] (shapiq without pairing)",
-    design_distinct};
+    design_distinct, 1};
 const sb_sampling_type sb_sampling_paired = {
     "paired", "∅, [n], then distinct uniform masks each followed by its complement (shapiq)",
-    design_paired};
+    design_paired, 0};
 const sb_sampling_type sb_sampling_iid = {
     "iid", "i.i.d. uniform masks with replacement, repeats kept as rows (reference code)",
-    design_iid};
+    design_iid, 0};
 
 const sb_sampling_type *const sb_sampling_types[] = {&sb_sampling_distinct, &sb_sampling_paired,
                                                      &sb_sampling_iid, NULL};

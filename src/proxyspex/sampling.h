@@ -26,6 +26,10 @@ typedef struct sb_sampling_type {
   /* The design: a batch holding exactly min(budget, 2^n) distinct masks (with
    * repeats for iid).  Caller frees *out with sb_masks_free. */
   int (*design)(size_t n, size_t budget, const gsl_rng *r, sb_masks **out, sb_error *err);
+  /* 1: this is the design of the shared sample pool (algos/shared_design.h), so
+   * with `shared_design = true` the masks come from the pool; 0: always drawn
+   * from the algorithm's own generator. */
+  int shared_pool;
 } sb_sampling_type;
 
 extern const sb_sampling_type sb_sampling_distinct;

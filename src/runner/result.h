@@ -59,6 +59,9 @@ typedef struct sb_run_result {
   size_t heldout_count;     /* held-out masks (never counted as queries) */
   char *heldout_dist;       /* uniform | sizes */
   double r2_heldout, r2_exact, precision, recall, rel_error;
+  /* live models (SB_FAMILY_LIVE; unset for every other family) */
+  size_t live_asked;         /* masks sent to the model or its server (not in the recording) */
+  size_t live_asked_heldout; /* of those, for the held-out masks */
   /* provenance of the code that produced it (provenance.h) */
   char *version, *commit;
   int dirty;                /* -1 unknown */

@@ -7,8 +7,13 @@
  * reason printed.  Processes: the parent never opens a dataset (sb_dataset_probe
  * forks for that); every worker dies with the parent (PR_SET_PDEATHSIG, checked
  * against the race with getppid), and so do the live-model processes a worker
- * starts (model_proc.c); SIGINT, SIGTERM and SIGHUP stop the running workers, keep
- * the finished runs, write the reports for them and leave no temporary files.
+ * starts (core/proc.c's guard).  Live models: one pool server per distinct model
+ * is forked before the first worker and stopped after the last (data/live.h), so
+ * runs on one model overlap and share its K processes.  The runner is a child
+ * subreaper while the sweep runs: the guard of a worker that was killed is
+ * adopted and reaped here, not left to a PID 1 that may never reap it.  SIGINT,
+ * SIGTERM and SIGHUP stop the running workers, keep the finished runs, write the
+ * reports for them and leave no temporary files.
  * One sweep at a time per results directory (flock on OUT/runs/.lock), so stale
  * temporary files of a killed sweep can be removed safely. */
 #include <dirent.h>
@@ -28,8 +33,10 @@
 
 #include "core/digest.h"
 #include "core/fsutil.h"
+#include "core/proc.h"
 #include "core/timer.h"
 #include "data/dataset.h"
+#include "data/live.h"
 #include "runner/provenance.h"
 #include "runner/runner.h"
 
@@ -137,7 +144,8 @@ static void result_path(const char *outdir, const sb_run_def *rd, char *buf, siz
 
 /* ==== stored results ====================================================== */
 
-/* Why a stored identity differs from the run's: the first differing key. */
+/* Why a stored identity differs from the run's: the first differing key (one
+ * only the stored identity has, such as shared_design_seed, included). */
 static void identity_diff(const json_t *stored, const json_t *want, char *why, size_t len) {
   const char *k;
   const json_t *v;
@@ -153,7 +161,14 @@ static void identity_diff(const json_t *stored, const json_t *want, char *why, s
     free(b);
     return;
   }
-  snprintf(why, len, "its identity has keys this version does not know");
+  json_object_foreach((json_t *)stored, k, v) {
+    if (json_object_get(want, k)) continue;
+    char *a = json_dumps(v, JSON_ENCODE_ANY);
+    snprintf(why, len, "%s changed from %.60s to (none)", k, a ? a : "?");
+    free(a);
+    return;
+  }
+  snprintf(why, len, "its identity differs");
 }
 
 /* The stored result of a run if it is the same result: it parses, carries the
@@ -285,11 +300,6 @@ typedef struct pool {
   int signalled;    /* the running workers were sent SIGTERM */
 } pool;
 
-static int is_live(const sb_run_def *rd) {
-  const sb_dataset_family *f = sb_dataset_family_find(rd->family);
-  return f && (f->flags & SB_FAMILY_LIVE);
-}
-
 /* Fork a worker for run i into a free slot.  Stop signals are blocked across the
  * fork, so a Ctrl-C can never reach the child while it still has our handler. */
 static int launch(pool *p, size_t i, sb_error *err) {
@@ -351,6 +361,23 @@ static void reuse_stored(const sb_config *c, const sb_runner_opts *o, const char
             "(e.g. %s: %s)\n", sw->stale, sw->stale == 1 ? " is" : "s are", first_id, first_why);
 }
 
+/* One pool server per distinct live model among the runs still to do (data/live.h),
+ * forked before any worker so every worker inherits its address.  None if every
+ * run on a model has a stored result. */
+static int start_live_pools(const sb_config *c, const sweep_state *sw, sb_live_pools **live,
+                            sb_error *err) {
+  const char **specs = calloc(c->n_runs ? c->n_runs : 1, sizeof *specs);
+  if (!specs) return sb_error_set(err, SB_ENOMEM, "out of memory");
+  for (size_t i = 0; i < c->n_runs; i++) {
+    const sb_dataset_family *f = sb_dataset_spec_family(c->runs[i].dataset_spec);
+    int live_family = f && (f->flags & SB_FAMILY_LIVE);
+    specs[i] = live_family && !sw->results[i] ? c->runs[i].dataset_spec : NULL;
+  }
+  int rc = sb_live_pools_start(specs, c->n_runs, live, err);
+  free(specs);
+  return rc;
+}
+
 /* Launch and reap workers until every run has a result or a stop signal came. */
 static int run_pool(pool *p, sweep_state *sw, size_t rerun_total, sb_error *err) {
   const sb_config *c = p->c;
@@ -365,12 +392,8 @@ static int run_pool(pool *p, sweep_state *sw, size_t rerun_total, sb_error *err)
         next++;
         continue;
       }
-      /* live-model datasets are never run concurrently (one process, one recording) */
-      int exclusive = is_live(&c->runs[i]);
-      if (exclusive && p->running > 0) break;
       if ((rc = launch(p, i, err))) break;
       next++;
-      if (exclusive) break;
     }
     if (stop_signal || rc) stop_workers(p);
     if (p->running == 0) break;
@@ -383,7 +406,10 @@ static int run_pool(pool *p, sweep_state *sw, size_t rerun_total, sb_error *err)
     int slot = -1;
     for (int s = 0; s < p->jobs; s++)
       if (p->pids[s] == pid) slot = s;
-    if (slot < 0) continue;
+    if (slot < 0) { /* a pool server that died, or an orphan we adopted (subreaper) */
+      sb_live_pools_child_ended(pid);
+      continue;
+    }
     p->pids[slot] = 0;
     p->running--;
     size_t i = p->slot_run[slot];
@@ -441,12 +467,23 @@ int sb_runner_run(const sb_config *c, const sb_runner_opts *o, sb_error *err) {
     fprintf(stderr, "spexbench: experiment '%s': %zu runs, %d job%s x %d thread%s\n", c->name,
             c->n_runs, jobs, jobs == 1 ? "" : "s", threads, threads == 1 ? "" : "s");
   reuse_stored(c, o, outdir, &sw);
+  int was_subreaper = sb_proc_subreaper_begin();
+  sb_live_pools *live = NULL;
+  if ((rc = start_live_pools(c, &sw, &live, err))) {
+    sb_proc_subreaper_end(was_subreaper, 0);
+    for (size_t i = 0; i < c->n_runs; i++) json_decref(sw.results[i]);
+    free(sw.results), free(p.pids), free(p.slot_run);
+    close(lock_fd);
+    return rc;
+  }
   struct sigaction sa, old[N_STOP];
   memset(&sa, 0, sizeof sa);
   sa.sa_handler = on_stop;
   stop_signal = 0;
   for (size_t k = 0; k < N_STOP; k++) sigaction(STOP_SIGNALS[k], &sa, &old[k]);
   rc = run_pool(&p, &sw, sw.stale, err);
+  json_decref(sb_live_pools_stop(live, !o->quiet));
+  sb_proc_subreaper_end(was_subreaper, 1.0); /* reap the orphans of killed workers */
   for (size_t k = 0; k < N_STOP; k++) sigaction(STOP_SIGNALS[k], &old[k], NULL);
   last_stop_signal = stop_signal;
   if (rc == SB_OK) rc = sb_report_write(c, outdir, sw.results, !o->quiet, err);
