@@ -17,6 +17,7 @@ static const command COMMANDS[] = {
     {"list", cmd_list, "list algorithms, dataset families and metrics"},
     {"trace", cmd_trace, "inspect, import, export and verify ablation traces"},
     {"report", cmd_report, "REPORT.md of a results folder, the results index, the CSV columns"},
+    {"merge", cmd_merge, "join the shard folders of `run --shard I/N` into one results folder"},
     {NULL, NULL, NULL},
 };
 
