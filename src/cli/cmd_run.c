@@ -96,7 +96,7 @@ int cmd_run(int argc, char **argv) {
     sb_mpi_opts mo = {a.o, a.rank_timeout};
     int rank = 0;
     int rc = sb_mpi_run(&argc, &argv, a.config, &mo, &rank, &err);
-    if (rank != 0) return rc ? 1 : 0; /* rank 0 reports */
+    if (rank != 0) return 0; /* rank 0 reports every rank's errors (and mpirun names it) */
     if (rc == SB_EINTR) {
       fprintf(stderr, "spexbench: %s\n", err.msg);
       return 128 + sb_runner_stop_signal();

@@ -20,6 +20,8 @@
 #include <mpi.h>
 
 #include <errno.h>
+#include <glob.h>
+#include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -262,9 +264,8 @@ static int drop_peer(coord *co, int r, int lost) {
   peer *p = &co->peers[r];
   if (lost) {
     p->lost = 1;
-    fprintf(stderr, "\nspexbench: rank %d (host %s) lost: no message for %d s; its %d running "
-            "run%s are failed rows\n", r, p->host, co->timeout, p->inflight,
-            p->inflight == 1 ? "" : "s");
+    fprintf(stderr, "\nspexbench: rank %d (host %s) lost: no message for %d s; runs it was "
+            "running (failed rows): %d\n", r, p->host, co->timeout, p->inflight);
   } else {
     p->bye = 1;
     if (p->inflight && !sb_sweep_stopped())
@@ -367,12 +368,16 @@ static int coordinate(coord *co, sb_error *err) {
   return rc;
 }
 
-/* Tell every rank to stop and wait (up to the timeout) for its goodbye; results
- * that arrive meanwhile are kept. */
+/* Tell every rank to stop. */
 static void stop_ranks(coord *co) {
   for (int r = 1; r < co->size; r++)
     if (!co->peers[r].lost && !co->peers[r].bye)
       MPI_Send(NULL, 0, MPI_BYTE, r, TAG_STOP, MPI_COMM_WORLD);
+}
+
+/* Wait for every rank's goodbye (a rank silent for the timeout is lost);
+ * results that arrive meanwhile are kept. */
+static void wait_goodbyes(coord *co) {
   for (;;) {
     int waiting = 0;
     for (int r = 1; r < co->size; r++) waiting |= !co->peers[r].lost && !co->peers[r].bye;
@@ -440,9 +445,13 @@ static int rank0_sweep(const sb_config *c, const sb_mpi_opts *o, const char *out
     co.t0 = co.last_beat = sb_wall_seconds();
     rc = coordinate(&co, err);
     stop_ranks(&co);
-    sb_sweep_release_stops(old);
+    /* after a stop signal the reports come first: mpirun kills every rank 1 s after
+     * its SIGTERM (MCA odls_base_sigkill_timeout) */
+    int stop = sb_sweep_stopped();
+    if (!stop) wait_goodbyes(&co);
     if (rc == SB_OK) rc = sb_report_write(c, outdir, co.results, !o->run.quiet, err);
-    int stop = sb_runner_stop_signal();
+    if (stop) wait_goodbyes(&co);
+    sb_sweep_release_stops(old);
     if (rc == SB_OK && stop)
       rc = sb_error_set(err, SB_EINTR, "interrupted by SIG%s: %zu of %zu runs finished and kept "
                         "in %s", sigabbrev_np(stop), co.done, c->n_runs, outdir);
@@ -540,6 +549,21 @@ static void test_sends(worker *w) {
   }
 }
 
+/* The scratch folder and whatever a stopped worker left in it. */
+static void remove_scratch(const worker *w) {
+  char pat[4200];
+  glob_t gl;
+  snprintf(pat, sizeof pat, "%s/runs/*", w->scratch);
+  if (glob(pat, 0, NULL, &gl) == 0) {
+    for (size_t k = 0; k < gl.gl_pathc; k++) unlink(gl.gl_pathv[k]);
+    globfree(&gl);
+  }
+  snprintf(pat, sizeof pat, "%s/runs", w->scratch);
+  if (rmdir(pat) || rmdir(w->scratch))
+    fprintf(stderr, "spexbench: cannot remove the scratch folder %s: %s\n", w->scratch,
+            strerror(errno));
+}
+
 static int running(const worker *w) {
   int n = 0;
   for (int s = 0; s < w->slots; s++) n += w->pids[s] != 0;
@@ -611,7 +635,10 @@ static void worker_loop(worker *w) {
       MPI_Comm_rank(MPI_COMM_WORLD, &r);
       fprintf(stderr, "spexbench: rank %d: no message from rank 0 for %d s: ending the job\n", r,
               w->timeout);
+      w->stop = 1;
       kill_workers(w);
+      for (double t = now; running(w) && sb_wall_seconds() - t < 5; nap()) worker_poll(w);
+      remove_scratch(w);
       fflush(NULL);
       MPI_Abort(MPI_COMM_WORLD, 1);
     }
@@ -654,8 +681,7 @@ static int other_rank_sweep(const sb_config *c, const sb_mpi_opts *o, int jobs, 
   sb_sweep_catch_stops(old);
   worker_loop(&w);
   sb_sweep_release_stops(old);
-  rmdir(runs);
-  rmdir(w.scratch);
+  remove_scratch(&w);
   free(w.pids), free(w.runs), free(w.sends);
   return SB_OK;
 }
@@ -666,6 +692,12 @@ int sb_mpi_run(int *argc, char ***argv, const char *config, const sb_mpi_opts *o
                sb_error *err) {
   MPI_Init(argc, argv);
   MPI_Comm_set_errhandler(MPI_COMM_WORLD, MPI_ERRORS_RETURN);
+  /* Open MPI catches SIGSEGV, SIGBUS, SIGFPE and SIGABRT to print a backtrace
+   * (MCA opal_signal); forked workers would inherit that.  A crashing worker must
+   * simply die of its signal, a failed row as in a serial sweep. */
+  static const int CRASH_SIGNALS[] = {SIGSEGV, SIGBUS, SIGFPE, SIGABRT};
+  for (size_t k = 0; k < sizeof CRASH_SIGNALS / sizeof CRASH_SIGNALS[0]; k++)
+    signal(CRASH_SIGNALS[k], SIG_DFL);
   int size = 1, local = 1;
   MPI_Comm_rank(MPI_COMM_WORLD, rank);
   MPI_Comm_size(MPI_COMM_WORLD, &size);
