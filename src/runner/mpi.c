@@ -260,7 +260,7 @@ static void on_result(coord *co, int r, const char *buf, size_t len) {
 
 /* A rank that left (stopped by a signal) or was lost: its runs are requeued
  * (left: they were interrupted, not at fault) or failed rows (lost). */
-static int drop_peer(coord *co, int r, int lost) {
+static void drop_peer(coord *co, int r, int lost) {
   peer *p = &co->peers[r];
   if (lost) {
     p->lost = 1;
@@ -276,17 +276,17 @@ static int drop_peer(coord *co, int r, int lost) {
     size_t i = p->runs[s];
     if (i == NO_RUN) continue;
     free_slot(p, s);
-    if (!lost) {
-      if (requeue(co, i)) return SB_ENOMEM;
-      continue;
-    }
+    if (!lost && requeue(co, i) == SB_OK) continue;
     char msg[400];
-    snprintf(msg, sizeof msg, "rank %d (host %.60s) was lost while running this run (no message "
-             "for %d s); not stored: a rerun retries it", r, p->host, co->timeout);
+    if (lost)
+      snprintf(msg, sizeof msg, "rank %d (host %.60s) was lost while running this run (no "
+               "message for %d s); not stored: a rerun retries it", r, p->host, co->timeout);
+    else
+      snprintf(msg, sizeof msg, "rank %d (host %.60s) left while running this run and it could "
+               "not be requeued (out of memory); not stored: a rerun retries it", r, p->host);
     co->lost_runs++;
     store(co, i, sb_run_result_failed_json(&co->c->runs[i], msg));
   }
-  return SB_OK;
 }
 
 /* Every message that has arrived; 1 if there was any. */
