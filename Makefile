@@ -3,16 +3,21 @@ BUILD ?= build
 JOBS ?= 2
 CMAKE_FLAGS ?=
 FUZZ_SECONDS ?= 60
+# MPI=1: the CLI built with Open MPI, so `mpirun -np K build/spexbench run CONFIG`
+# spreads a sweep over K ranks (docs/SCALING.md).  `make test` builds and tests it
+# (the sanitizer pass tests the build without MPI); `make test MPI=0` skips it.
+MPI ?= 0
 
 .PHONY: all deps build demo test test-asan bench clean fuzz reproduce check-results
 
 all: build
 
 deps:
-	@bash scripts/install-deps.sh
+	@MPI=$(MPI) bash scripts/install-deps.sh
 
 build: deps
-	@cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=Release $(CMAKE_FLAGS) >/dev/null
+	@cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=Release -DSPEXBENCH_MPI=$(if $(filter 1,$(MPI)),ON,OFF) \
+	  $(CMAKE_FLAGS) >/dev/null
 	@cmake --build $(BUILD) -j $(JOBS)
 
 # The demo writes to out/quickstart/ (ignored by git): a fresh clone stays clean.
@@ -30,14 +35,16 @@ reproduce: build
 check-results: build
 	@bash scripts/reproduce.sh --check --build $(BUILD)
 
+test: MPI = 1
 test: build
 	@cd $(BUILD) && ctest --output-on-failure -j $(JOBS)
 	@$(MAKE) --no-print-directory test-asan
 
-# Unit tests and CLI tests again under AddressSanitizer + UndefinedBehaviorSanitizer
-# (tests named test_slow_* and the quickstart run only in the Release pass).
+# Unit tests and CLI tests again under AddressSanitizer + UndefinedBehaviorSanitizer,
+# built without MPI (tests named test_slow_*, the quickstart runs and the MPI tests
+# run only in the Release pass).
 test-asan: deps
-	@cmake -S . -B $(BUILD)-asan -DCMAKE_BUILD_TYPE=Debug -DSB_SANITIZE=ON >/dev/null
+	@cmake -S . -B $(BUILD)-asan -DCMAKE_BUILD_TYPE=Debug -DSB_SANITIZE=ON -DSPEXBENCH_MPI=OFF >/dev/null
 	@cmake --build $(BUILD)-asan -j $(JOBS)
 	@cd $(BUILD)-asan && ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
 	  ctest --output-on-failure -j $(JOBS) -L 'unit|cli' -LE slow -E cli_test_quickstart

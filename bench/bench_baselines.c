@@ -75,7 +75,7 @@ int main(int argc, char **argv) {
       for (int rep = 0; rep < reps && rep < 64; rep++) {
         sb_oracle *o = sb_oracle_alloc(d->n, d->eval, d->ctx, budget);
         gsl_rng *rng = sb_rng_alloc(sb_seed_sub(1, list[a], (uint64_t)rep));
-        sb_algo_ctx ctx = {d->n, budget, params, rng, 1, 1, 0, 1};
+        sb_algo_ctx ctx = {d->n, budget, params, rng, 1, 1, 0, 1, 0};
         sb_fit fit;
         double t0 = sb_wall_seconds();
         status = sb_algo_execute(type, &ctx, o, &fit, &err);

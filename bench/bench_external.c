@@ -52,7 +52,7 @@ static int measure(const sb_dataset *d, const char *spec, size_t b, int reps, ti
     if (sb_algo_parse(spec, &type, &p, &err)) break;
     gsl_rng *rng = sb_rng_alloc(1);
     sb_oracle *orc = sb_oracle_alloc(d->n, d->eval, d->ctx, b);
-    sb_algo_ctx ctx = {d->n, b, p, rng, 1, 1, 0.0, 1};
+    sb_algo_ctx ctx = {d->n, b, p, rng, 1, 1, 0.0, 1, 0};
     sb_fit fit;
     double w0 = sb_wall_seconds(), c0 = cpu_all();
     int rc = sb_algo_execute(type, &ctx, orc, &fit, &err);

@@ -15,6 +15,10 @@ PKGS=(build-essential cmake pkg-config git
       python3-pytest     # Python package tests (CTest python_package)
       python3-setuptools python3-wheel python3-pip python3-venv  # offline `pip install --no-build-isolation ./python`, tested in a venv
       binutils)          # nm -D / objdump: the install test checks libspexbench.so's exports and SONAME
+# `make MPI=1` and `make test` (MPI=1): Open MPI for the MPI build (-DSPEXBENCH_MPI=ON),
+# where `mpirun -np K spexbench run CONFIG` spreads a sweep over K ranks: the headers
+# and mpicc wrapper (libopenmpi-dev) and mpirun itself (openmpi-bin, also for the tests).
+if [ "${MPI:-0}" = 1 ]; then PKGS+=(libopenmpi-dev openmpi-bin); fi
 # `make fuzz` (FUZZ=1): clang, its libFuzzer/sanitizer runtimes and its OpenMP.
 if [ "${FUZZ:-0}" = 1 ]; then PKGS+=(clang libclang-rt-14-dev libomp-dev); fi
 missing=()

@@ -29,6 +29,9 @@ typedef struct sb_algo_ctx {
   uint64_t design_seed;     /* seed without the budget: nested designs across budgets */
   double noise_sigma;       /* known noise std of the answers (0 = unknown/none) */
   int threads;              /* threads the run may use (>= 1) */
+  uint64_t shared_seed;     /* != 0: draw a uniform design from the sample pool this seed
+                               names, shared by every algorithm on the same dataset and
+                               repetition (config `shared_design`; algos/shared_design.h) */
 } sb_algo_ctx;
 
 #define SB_FIT_MAX_PHASES 8
@@ -103,6 +106,10 @@ typedef struct sb_algo_type {
  * oracle enforces the budget on distinct masks); every other algorithm sees
  * min(budget, 2^n) (sb_algo_budget). */
 #define SB_ALGO_SAMPLED_DESIGN 2u
+/* Its design is distinct uniform masks, so with shared_design = true it may be drawn
+ * from the one sample pool of its (dataset, instance, repetition)
+ * (sb_design_uniform_ctx, algos/shared_design.h). */
+#define SB_ALGO_SHARED_DESIGN 4u
 
 extern const sb_algo_type *const sb_algo_types[];
 

@@ -3,9 +3,10 @@
  * messages both ways) and its stderr on a pipe that is drained all the time into
  * a small tail buffer, so a program that floods stderr can never block.
  *
- * The program runs in its own process group and gets SIGKILL when the process
- * that started it dies (PR_SET_PDEATHSIG), so it cannot outlive its run; it also
- * sees end of input when the harness goes away.  Every wait has a deadline. */
+ * The program runs under core/proc.h's guard, in its own process group that is
+ * killed when the process that started it dies (even by SIGKILL), so it cannot
+ * outlive its run; it also sees end of input when the harness goes away.  Every
+ * wait has a deadline. */
 #ifndef SB_EXTERNAL_PROC_H
 #define SB_EXTERNAL_PROC_H
 

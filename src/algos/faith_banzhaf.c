@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "algos/common.h"
+#include "algos/shared_design.h"
 #include "linalg/regress.h"
 
 static const sb_param_def fb_params[] = {
@@ -46,7 +47,7 @@ static int fb_check(const sb_algo_ctx *ctx, sb_error *err) {
 
 static int fb_design(const sb_algo_ctx *ctx, sb_masks **masks, void **state, sb_error *err) {
   *state = NULL;
-  return sb_design_uniform_distinct(ctx->n, ctx->budget, ctx->rng, 0, masks, err);
+  return sb_design_uniform_ctx(ctx, ctx->rng, 0, masks, err);
 }
 
 static int fb_fit_order(const sb_algo_ctx *ctx, long order, const sb_masks *masks,
@@ -117,6 +118,7 @@ const sb_algo_type sb_algo_banzhaf = {
     .design = fb_design,
     .fit = bv_fit,
     .family = SB_ALGO_MARGINAL,
+    .flags = SB_ALGO_SHARED_DESIGN,
 };
 
 const sb_algo_type sb_algo_faith_banzhaf = {
@@ -127,4 +129,5 @@ const sb_algo_type sb_algo_faith_banzhaf = {
     .design = fb_design,
     .fit = fb_fit,
     .family = SB_ALGO_INDEX,
+    .flags = SB_ALGO_SHARED_DESIGN,
 };

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "algos/common.h"
+#include "algos/shared_design.h"
 #include "linalg/regress.h"
 
 static const sb_param_def lasso_params[] = {
@@ -47,7 +48,7 @@ static int lasso_check(const sb_algo_ctx *ctx, sb_error *err) {
 
 static int lasso_design(const sb_algo_ctx *ctx, sb_masks **masks, void **state, sb_error *err) {
   *state = NULL;
-  return sb_design_uniform_distinct(ctx->n, ctx->budget, ctx->rng, 0, masks, err);
+  return sb_design_uniform_ctx(ctx, ctx->rng, 0, masks, err);
 }
 
 static int lasso_fit(const sb_algo_ctx *ctx, void *state, const sb_masks *masks,
@@ -109,4 +110,5 @@ const sb_algo_type sb_algo_lasso = {
     .design = lasso_design,
     .fit = lasso_fit,
     .family = SB_ALGO_SPECTRAL,
+    .flags = SB_ALGO_SHARED_DESIGN,
 };

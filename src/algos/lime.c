@@ -17,6 +17,7 @@
 
 #include "algos/baseline_util.h"
 #include "algos/common.h"
+#include "algos/shared_design.h"
 #include "core/maskmap.h"
 #include "linalg/regress.h"
 
@@ -45,7 +46,7 @@ static int lime_text_check(const sb_algo_ctx *ctx, sb_error *err) {
 
 static int lime_design(const sb_algo_ctx *ctx, sb_masks **masks, void **state, sb_error *err) {
   *state = NULL;
-  return sb_design_uniform_distinct(ctx->n, ctx->budget, ctx->rng, 0, masks, err);
+  return sb_design_uniform_ctx(ctx, ctx->rng, 0, masks, err);
 }
 
 static int lime_text_design(const sb_algo_ctx *ctx, sb_masks **masks, void **state,
@@ -154,6 +155,7 @@ const sb_algo_type sb_algo_lime = {
     .design = lime_design,
     .fit = lime_fit,
     .family = SB_ALGO_MARGINAL,
+    .flags = SB_ALGO_SHARED_DESIGN,
 };
 
 const sb_algo_type sb_algo_lime_text = {

@@ -121,7 +121,7 @@ static int execute(const sb_algo_type *type, const sb_params *params, sb_oracle 
   gsl_rng *rng = sb_rng_alloc(seed);
   if (!rng) return sb_error_set(e, SB_ENOMEM, "out of memory");
   sb_algo_ctx ctx = {d->impl->n, budget,      params, rng, seed, design_seed,
-                     d->impl->noise_sigma, threads};
+                     d->impl->noise_sigma, threads, 0};
   double w0 = sb_wall_seconds(), c0 = sb_cpu_seconds();
   int rc = sb_algo_execute(type, &ctx, oracle, &r->fit, e);
   r->wall_s = sb_wall_seconds() - w0;

@@ -17,6 +17,9 @@ int sb_args_error(const sb_command_spec *spec, const char *fmt, ...) {
 }
 
 static int takes_value(const sb_arg *a) { return a->kind != SB_ARG_FLAG; }
+static int is_positional(const sb_arg *a) {
+  return a->kind == SB_ARG_POSITIONAL || a->kind == SB_ARG_POSITIONALS;
+}
 
 /* "an integer in 1..256", "0 or an integer in 2..4294967296" */
 static void describe_range(const sb_arg *a, char *buf, size_t len) {
@@ -34,6 +37,11 @@ static int set_value(const sb_command_spec *spec, const sb_arg *a, const char *v
   case SB_ARG_POSITIONAL:
     *(const char **)dst = v;
     return SB_ARGS_OK;
+  case SB_ARG_POSITIONALS: {
+    sb_arg_list *l = (sb_arg_list *)dst;
+    l->v[l->n++] = v;
+    return SB_ARGS_OK;
+  }
   case SB_ARG_CHOICE: {
     int idx = 0;
     for (const char *c = a->choices; c && *c; idx++) {
@@ -46,6 +54,17 @@ static int set_value(const sb_command_spec *spec, const sb_arg *a, const char *v
       c = bar ? bar + 1 : NULL;
     }
     return sb_args_error(spec, "%s '%s': expected one of %s", a->name, v, a->choices);
+  }
+  case SB_ARG_DOUBLE: {
+    double x;
+    if (!sb_parse_double(v, &x))
+      return sb_args_error(spec, "%s '%s': expected a number in %llu..%llu", a->name, v,
+                           (unsigned long long)a->min, (unsigned long long)a->max);
+    if (!(x >= (double)a->min && x <= (double)a->max))
+      return sb_args_error(spec, "%s '%s': out of range (expected a number in %llu..%llu)",
+                           a->name, v, (unsigned long long)a->min, (unsigned long long)a->max);
+    *(double *)dst = x;
+    return SB_ARGS_OK;
   }
   case SB_ARG_UINT64:
   case SB_ARG_SIZE:
@@ -74,7 +93,7 @@ static int set_value(const sb_command_spec *spec, const sb_arg *a, const char *v
 static const sb_arg *find(const sb_command_spec *spec, const char *opt, size_t len, size_t *idx) {
   for (size_t i = 0; spec->args[i].name; i++) {
     const sb_arg *a = &spec->args[i];
-    if (a->kind == SB_ARG_POSITIONAL) continue;
+    if (is_positional(a)) continue;
     if ((strlen(a->name) == len && !strncmp(a->name, opt, len)) ||
         (a->alias && strlen(a->alias) == len && !strncmp(a->alias, opt, len))) {
       *idx = i;
@@ -118,16 +137,16 @@ int sb_args_parse(const sb_command_spec *spec, int argc, char **argv, void *opts
       continue;
     }
     size_t idx = next_pos;
-    while (spec->args[idx].name && spec->args[idx].kind != SB_ARG_POSITIONAL) idx++;
+    while (spec->args[idx].name && !is_positional(&spec->args[idx])) idx++;
     if (!spec->args[idx].name) return sb_args_error(spec, "unexpected argument '%s'", arg);
     set_value(spec, &spec->args[idx], arg, opts);
     if (idx < 64) seen |= (uint64_t)1 << idx;
-    next_pos = idx + 1;
+    next_pos = spec->args[idx].kind == SB_ARG_POSITIONALS ? idx : idx + 1; /* a list takes the rest */
   }
   for (size_t i = 0; spec->args[i].name; i++) {
     const sb_arg *a = &spec->args[i];
     if ((a->flags & SB_ARG_REQUIRED) && !(i < 64 && (seen >> i & 1))) {
-      if (a->kind == SB_ARG_POSITIONAL) return sb_args_error(spec, "missing %s", a->name);
+      if (is_positional(a)) return sb_args_error(spec, "missing %s", a->name);
       return sb_args_error(spec, "missing %s %s", a->name, a->metavar ? a->metavar : "");
     }
   }
@@ -137,7 +156,7 @@ int sb_args_parse(const sb_command_spec *spec, int argc, char **argv, void *opts
 
 /* "--budget N" or "-j, --jobs N" */
 static void left_column(const sb_arg *a, char *buf, size_t len) {
-  if (a->kind == SB_ARG_POSITIONAL) {
+  if (is_positional(a)) {
     snprintf(buf, len, "%s", a->name);
     return;
   }
@@ -150,7 +169,7 @@ void sb_args_help(const sb_command_spec *spec, FILE *fp) {
   int col = 17 + (int)strlen(spec->name);
   for (const sb_arg *a = spec->args; a->name; a++) {
     char item[128];
-    if (a->kind == SB_ARG_POSITIONAL) snprintf(item, sizeof item, "%s", a->name);
+    if (is_positional(a)) snprintf(item, sizeof item, "%s", a->name);
     else if (takes_value(a)) snprintf(item, sizeof item, "%s %s", a->name, a->metavar);
     else snprintf(item, sizeof item, "%s", a->name);
     int req = (a->flags & SB_ARG_REQUIRED) != 0;

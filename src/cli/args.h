@@ -23,8 +23,18 @@ typedef enum sb_arg_kind {
   SB_ARG_SIZE,       /* size_t in [min, max] */
   SB_ARG_INT,        /* int in [min, max] */
   SB_ARG_CHOICE,     /* int: index of the value in `choices` ("csv|npz|json") */
+  SB_ARG_DOUBLE,     /* double, a finite decimal number in [min, max] (e.g. seconds) */
   SB_ARG_POSITIONAL, /* const char *: the next argument that is not an option */
+  SB_ARG_POSITIONALS, /* sb_arg_list: every remaining argument that is not an option
+                         (the last positional of a table; "DIR...") */
 } sb_arg_kind;
+
+/* Where SB_ARG_POSITIONALS collects its arguments: `v` is the caller's array of
+ * at least argc entries (pointers into argv), `n` counts them. */
+typedef struct sb_arg_list {
+  const char **v;
+  size_t n;
+} sb_arg_list;
 
 enum {
   SB_ARG_REQUIRED = 1u << 0, /* an error if absent */

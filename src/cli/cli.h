@@ -13,6 +13,8 @@ int cmd_list(int argc, char **argv);
 int cmd_trace(int argc, char **argv);   /* trace info|import|export|verify (traces issue) */
 int cmd_report(int argc, char **argv);  /* report DIR | --index DIR | --columns */
 int cmd_check(int argc, char **argv);   /* check [--update] RESULTS_DIR */
+int cmd_serve(int argc, char **argv);   /* a live model on a socket (data/live.h) */
+int cmd_merge(int argc, char **argv);   /* merge DIR... --out OUT (shards: runner/shard.h) */
 
 /* Print "spexbench: <msg>" to stderr and return 1. */
 int sb_cli_fail(const sb_error *err);

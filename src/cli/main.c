@@ -18,6 +18,8 @@ static const command COMMANDS[] = {
     {"trace", cmd_trace, "inspect, import, export and verify ablation traces"},
     {"report", cmd_report, "REPORT.md of a results folder, the results index, the CSV columns"},
     {"check", cmd_check, "rerun an experiment's quick variant and compare it with its reference"},
+    {"serve", cmd_serve, "serve a live model to harnesses elsewhere over a socket"},
+    {"merge", cmd_merge, "join the shard folders of `run --shard I/N` into one results folder"},
     {NULL, NULL, NULL},
 };
 

@@ -161,6 +161,29 @@ int sb_dataset_file_check(const char *path, sb_error *err) {
   return SB_OK;
 }
 
+/* Remove the items "NAME=VALUE" of the comma-separated list `items` whose NAME is
+ * in `names` (NULL-terminated; may be NULL), in place. */
+static void drop_params(char *items, const char *const *names) {
+  if (!names) return;
+  char *out = items;
+  for (const char *p = items; *p;) {
+    const char *end = strchr(p, ',');
+    size_t len = end ? (size_t)(end - p) : strlen(p);
+    const char *eq = memchr(p, '=', len);
+    size_t klen = eq ? (size_t)(eq - p) : len;
+    int drop = 0;
+    for (const char *const *n = names; *n && !drop; n++)
+      drop = strlen(*n) == klen && !strncmp(*n, p, klen);
+    if (!drop) {
+      if (out != items) *out++ = ',';
+      memmove(out, p, len);
+      out += len;
+    }
+    p += len + (end ? 1 : 0);
+  }
+  *out = '\0';
+}
+
 int sb_dataset_identity(const char *spec, char **key, sb_error *err) {
   *key = NULL;
   const sb_dataset_family *f = NULL;
@@ -169,7 +192,10 @@ int sb_dataset_identity(const char *spec, char **key, sb_error *err) {
   if (rc) return rc;
   if (!(f->flags & SB_FAMILY_FILE)) {
     *key = strdup(spec);
-    return *key ? SB_OK : sb_error_set(err, SB_ENOMEM, "out of memory");
+    if (!*key) return sb_error_set(err, SB_ENOMEM, "out of memory");
+    char *colon = strchr(*key, ':');
+    if (colon) drop_params(colon + 1, f->identity_skip);
+    return SB_OK;
   }
   char hex[SB_SHA256_HEX];
   if ((rc = sb_dataset_file_check(rest, err)) || (rc = sb_file_sha256(rest, hex, err))) return rc;

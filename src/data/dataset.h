@@ -29,6 +29,9 @@ typedef struct sb_dataset {
   double noise_sigma;  /* std of additive noise on each answer (0 if none) */
   char **feature_names;/* n names or NULL (owned) */
   char *value_meaning; /* what f(x) is ("logit", ...) or NULL (owned) */
+  /* Live models: masks sent to the model (or its pool server) so far, i.e. not
+   * answered from the recording; NULL for other families. */
+  size_t (*live_asked)(const void *ctx);
 } sb_dataset;
 
 /* Family flags: what the runner and the config loader need to know about a
@@ -40,8 +43,8 @@ enum {
    * a regular file, and the runner opens each file once (sb_dataset_probe) before
    * any run starts. */
   SB_FAMILY_FILE = 1u << 0,
-  /* Answers come from a live process with one recording: runs on such a dataset
-   * never run concurrently. */
+  /* Answers come from a live model (data/live.h): the runner starts one pool
+   * server per model before its workers, and runs on the model overlap. */
   SB_FAMILY_LIVE = 1u << 1,
 };
 
@@ -54,6 +57,10 @@ typedef struct sb_dataset_family {
   int (*open)(const sb_params *params, const char *path, sb_dataset **out, sb_error *err);
   /* Optional: validate params without building anything (config time). */
   int (*check)(const sb_params *params, sb_error *err);
+  /* Optional, NULL-terminated: parameters that do not change the answers (how many
+   * processes compute them), left out of the dataset's identity, so changing them
+   * keeps its seeds and stored results (sb_dataset_identity). */
+  const char *const *identity_skip;
 } sb_dataset_family;
 
 extern const sb_dataset_family *const sb_dataset_families[];
@@ -81,8 +88,8 @@ int sb_dataset_file_check(const char *path, sb_error *err);
 /* The identity of a dataset: what it is, not how it is spelled.  For a
  * SB_FAMILY_FILE spec "FAMILY:sha256=<content digest>" (so a copied, renamed or
  * moved file is the same dataset and a replaced file is not); for every other
- * family the spec itself (generated datasets are defined by their parameters).
- * Caller frees *key. */
+ * family the spec itself (generated datasets are defined by their parameters),
+ * without the family's identity_skip parameters.  Caller frees *key. */
 int sb_dataset_identity(const char *spec, char **key, sb_error *err);
 
 /* Open a SB_FAMILY_FILE spec once, in a short-lived child process, to validate

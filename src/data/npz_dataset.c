@@ -136,4 +136,5 @@ const sb_dataset_family sb_family_npz = {
     1,
     npz_open,
     NULL, /* files are checked by the config loader's probe */
+    NULL,
 };

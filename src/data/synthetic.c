@@ -258,7 +258,7 @@ static int fourier_open(const sb_params *p, const char *path, sb_dataset **out,
 
 const sb_dataset_family sb_family_fourier = {
     "fourier", "k-sparse Fourier spectrum of degree <= d, optional Gaussian noise by SNR",
-    fourier_params, 0, fourier_open, fourier_check,
+    fourier_params, 0, fourier_open, fourier_check, NULL,
 };
 
 /* ==== soum =============================================================== */
@@ -318,7 +318,7 @@ static int soum_open(const sb_params *p, const char *path, sb_dataset **out, sb_
 
 const sb_dataset_family sb_family_soum = {
     "soum", "sum of unanimity games (shapiq's SOUM): Möbius-sparse, Fourier-dense",
-    soum_params, 0, soum_open, soum_check,
+    soum_params, 0, soum_open, soum_check, NULL,
 };
 
 /* ==== hierarchical ======================================================= */
@@ -408,5 +408,5 @@ const sb_dataset_family sb_family_hierarchical = {
     "hierarchical",
     "Möbius terms on every subset of k top-level sets (ProxySPEX's structure); control=true "
     "breaks the hierarchy",
-    hier_params, 0, hier_open, hier_check,
+    hier_params, 0, hier_open, hier_check, NULL,
 };

@@ -118,4 +118,5 @@ const sb_dataset_family sb_family_trace = {
     1,
     trace_open,
     NULL, /* files are checked by the config loader's probe */
+    NULL,
 };

@@ -176,6 +176,11 @@ static int set_save_spectra(load_state *st, const sb_ini_entry *e, sb_error *err
   return key_error(st, e, err, "expected true or false");
 }
 
+static int set_shared_design(load_state *st, const sb_ini_entry *e, sb_error *err) {
+  if (sb_parse_bool(e->value, &st->c->shared_design)) return SB_OK;
+  return key_error(st, e, err, "expected true or false");
+}
+
 static int set_budgets(load_state *st, const sb_ini_entry *e, sb_error *err) {
   return sb_budgets_parse(e, st->path, &st->budgets, &st->n_budgets, err);
 }
@@ -199,6 +204,7 @@ static const exp_key EXP_KEYS[] = {
     {"removal_exact_max", set_removal_exact_max},
     {"target_r2", set_target_r2},
     {"jobs", set_jobs},
+    {"shared_design", set_shared_design},
     {NULL, NULL},
 };
 
@@ -259,6 +265,18 @@ void sb_run_seeds(uint64_t master, const char *dataset_key, size_t instance,
   if (heldout_seed) *heldout_seed = sb_seed_derive(master, held);
 }
 
+/* shared_design: the pool of (dataset, instance, repetition): no algorithm and no
+ * budget in its seed, so every algorithm and budget shares it (a smaller budget's
+ * design is a prefix of a larger one's).  Never 0 (= not shared). */
+static uint64_t shared_design_seed(uint64_t master, const char *dataset_key, size_t instance,
+                                   size_t repetition) {
+  char inst[32], rep[32];
+  snprintf(inst, sizeof inst, "%zu", instance);
+  snprintf(rep, sizeof rep, "%zu", repetition);
+  const char *pool[] = {"shared-design", dataset_key, inst, rep, NULL};
+  return sb_seed_derive(master, pool) | 1;
+}
+
 static json_t *hex_seed(uint64_t s) {
   char b[32];
   snprintf(b, sizeof b, "%016llx", (unsigned long long)s);
@@ -284,7 +302,10 @@ char *sb_run_identity_removal(const sb_run_def *rd, size_t heldout, sb_heldout_d
             json_object_set_new(j, "design_seed", hex_seed(rd->design_seed)) ||
             json_object_set_new(j, "heldout_seed", hex_seed(rd->heldout_seed)) ||
             json_object_set_new(j, "heldout", json_integer((json_int_t)heldout)) ||
-            json_object_set_new(j, "heldout_dist", json_string(sb_heldout_dist_name(dist)));
+            json_object_set_new(j, "heldout_dist", json_string(sb_heldout_dist_name(dist))) ||
+            /* only when shared: an unshared run's identity is what it always was */
+            (rd->shared_seed &&
+             json_object_set_new(j, "shared_design_seed", hex_seed(rd->shared_seed)));
   if (removal)
     bad = bad || json_object_set_new(j, "removal", json_integer((json_int_t)removal)) ||
           json_object_set_new(j, "removal_exact_max", json_integer((json_int_t)removal_exact_max));
@@ -325,6 +346,8 @@ static int make_run(sb_config *c, sb_run_def *rd, const sb_ds_point *d, const sb
   size_t seed_instance = d->family->flags & SB_FAMILY_FILE ? 0 : d->instance;
   sb_run_seeds(c->seed, rd->dataset_key, seed_instance, rd->algo->name, rd->algo_params, budget,
                rep, &rd->seed, &rd->design_seed, &rd->heldout_seed);
+  if (c->shared_design && (rd->algo->flags & SB_ALGO_SHARED_DESIGN))
+    rd->shared_seed = shared_design_seed(c->seed, rd->dataset_key, seed_instance, rep);
   /* The id names the run's slot (dataset group and instance, algorithm label,
    * budget, repetition), not its content: a changed seed or data file keeps the
    * file name and makes the stored result stale (its identity differs), so it is

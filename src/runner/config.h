@@ -3,7 +3,7 @@
  *   [experiment]                 name, seed, repetitions, budgets, heldout,
  *                                heldout_distribution, plot_metric, save_spectra,
  *                                description, removal, removal_exact_max, target_r2,
- *                                jobs
+ *                                jobs, shared_design
  *   [dataset LABEL]              family = fourier|soum|hierarchical|npz|trace|...
  *                                instances = N (random instances; seeds derived)
  *                                path = GLOB, ... (file families; relative to the
@@ -71,6 +71,8 @@ typedef struct sb_run_def {
   uint64_t seed;        /* run seed */
   uint64_t design_seed; /* run seed without the budget */
   uint64_t heldout_seed;/* per dataset instance */
+  uint64_t shared_seed; /* shared_design: the uniform sample pool of (dataset, instance,
+                           repetition); 0 = the algorithm draws its own design */
   char *id;             /* file-name-safe, unique: pure function of the definition */
   char *dataset_key;    /* what the dataset is (sb_dataset_identity): the seeds hash it */
   char *identity;       /* canonical JSON (sb_run_identity); NULL = none (not stored) */
@@ -94,6 +96,7 @@ typedef struct sb_config {
   double target_r2;     /* report the queries needed to reach this R² (NaN = none) */
   int jobs;             /* runs at a time when the command line does not say (0 = cores) */
   int save_spectra;     /* write each run's surrogate next to its result */
+  int shared_design;    /* uniform-design algorithms share one sample pool */
   sb_run_def *runs;     /* expanded runs, in a deterministic order */
   size_t n_runs;
 } sb_config;
@@ -118,7 +121,9 @@ void sb_run_seeds(uint64_t master, const char *dataset_key, size_t instance,
 /* The identity of a run: canonical JSON text (compact, keys sorted) of everything
  * that can change its numbers: SB_RESULT_FORMAT, the dataset's identity key, the
  * algorithm and its canonical parameters, the budget, the repetition, the three
- * seeds, the held-out count and distribution.  Stored in every result; a stored
+ * seeds, the held-out count and distribution, and the shared design's seed when
+ * the run draws from one (`shared_design = true`; absent otherwise, so results of
+ * the two modes are never reused for each other).  Stored in every result; a stored
  * result is reused only if its identity is equal.  Caller frees; NULL if out of
  * memory. */
 char *sb_run_identity(const sb_run_def *rd, size_t heldout, sb_heldout_dist dist);

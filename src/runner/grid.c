@@ -464,8 +464,11 @@ static int expand_params(const sb_ini_section *s, const sb_dataset_family *fam, 
           break;
         }
       }
-      /* a generated dataset is what its spec says: the spec is its identity */
-      rc = push_ds(pts, group, spec, strdup(spec), fam, pts->n_ds - base, s->line, err);
+      /* a generated dataset is what its spec says: the spec is its identity (less
+       * the family's identity_skip parameters; the spec is valid, so only ENOMEM) */
+      char *key = NULL;
+      sb_dataset_identity(spec, &key, NULL);
+      rc = push_ds(pts, group, spec, key, fam, pts->n_ds - base, s->line, err);
     }
     free(seeds);
     free(params);

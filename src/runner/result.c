@@ -151,6 +151,12 @@ const sb_column sb_run_columns[] = {
      NULL, NULL},
     {"removal_scale", OFF(removal_scale), SB_COL_REAL, ALL,
      "|f(all) − f(∅)|, the removal curve's normaliser", NULL, NULL},
+    {"live_asked", OFF(live_asked), SB_COL_SIZE, ALL,
+     "live models: masks the run sent to the model or its pool server, i.e. not found in the "
+     "recording (held-out masks included; empty for other families)", NULL, NULL},
+    {"live_asked_heldout", OFF(live_asked_heldout), SB_COL_SIZE, ALL,
+     "live models: the part of live_asked spent on the held-out masks (the first run on a "
+     "dataset pays for them; later runs find them recorded)", NULL, NULL},
     {NULL, 0, 0, 0, NULL, NULL, NULL},
 };
 

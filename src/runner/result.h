@@ -65,6 +65,9 @@ typedef struct sb_run_result {
   sb_real_list removal_predicted; /* the surrogate's predicted change, same scale */
   char *removal_search;     /* per r: "exact" or "greedy", space-separated */
   double removal_scale;     /* |f(all) - f(∅)|: the normaliser */
+  /* live models (SB_FAMILY_LIVE; unset for every other family) */
+  size_t live_asked;         /* masks sent to the model or its server (not in the recording) */
+  size_t live_asked_heldout; /* of those, for the held-out masks */
   /* provenance of the code that produced it (provenance.h) */
   char *version, *commit;
   int dirty;                /* -1 unknown */

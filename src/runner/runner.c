@@ -44,8 +44,10 @@ static int run_metrics(const sb_run_def *rd, const sb_run_options *opt, const sb
   sb_heldout *h = NULL;
   int rc = SB_OK;
   if (opt->heldout) {
-    if ((rc = sb_heldout_make(d, opt->heldout, opt->heldout_dist, rd->heldout_seed, &h, err)))
-      return rc;
+    size_t before = d->live_asked ? d->live_asked(d->ctx) : 0;
+    rc = sb_heldout_make(d, opt->heldout, opt->heldout_dist, rd->heldout_seed, &h, err);
+    if (d->live_asked) r->live_asked_heldout = d->live_asked(d->ctx) - before;
+    if (rc) return rc;
     rc = sb_r2_heldout(h, g, &r->r2_heldout, err);
     sb_heldout_free(h);
     if (rc) return rc;
@@ -99,7 +101,7 @@ int sb_run_execute_result(const sb_run_def *rd, const sb_run_options *opt, sb_ru
     goto finish;
   }
   sb_algo_ctx ctx = {d->n, rd->budget, params, rng, rd->seed, rd->design_seed,
-                     d->noise_sigma, opt->threads > 0 ? opt->threads : 1};
+                     d->noise_sigma, opt->threads > 0 ? opt->threads : 1, rd->shared_seed};
   double w0 = sb_wall_seconds(), c0 = sb_cpu_seconds();
   rc = sb_algo_execute(rd->algo, &ctx, oracle, &fit, &err);
   r->wall_s = sb_wall_seconds() - w0;
@@ -115,6 +117,10 @@ int sb_run_execute_result(const sb_run_def *rd, const sb_run_options *opt, sb_ru
   nomem |= sb_run_result_set(&r->basis, sb_basis_name(fit.surrogate->basis));
   rc = run_metrics(rd, opt, d, fit.surrogate, r, &err);
 finish:
+  if (d && d->live_asked) { /* what the model was asked (the rest came from the recording) */
+    r->live_asked = d->live_asked(d->ctx);
+    if (r->live_asked_heldout == SB_SIZE_UNSET) r->live_asked_heldout = 0;
+  }
   r->status = (int)sb_run_status_of(rc);
   nomem |= sb_run_result_set(&r->message, rc ? err.msg : "");
   /* after the run: asking git (when no parent did) never delays a live model */

@@ -7,10 +7,16 @@
  * reason printed.  Processes: the parent never opens a dataset (sb_dataset_probe
  * forks for that); every worker dies with the parent (PR_SET_PDEATHSIG, checked
  * against the race with getppid), and so do the live-model processes a worker
- * starts (model_proc.c); SIGINT, SIGTERM and SIGHUP stop the running workers, keep
- * the finished runs, write the reports for them and leave no temporary files.
+ * starts (core/proc.c's guard).  Live models: one pool server per distinct model
+ * is forked before the first worker and stopped after the last (data/live.h), so
+ * runs on one model overlap and share its K processes.  The runner is a child
+ * subreaper while the sweep runs: the guard of a worker that was killed is
+ * adopted and reaped here, not left to a PID 1 that may never reap it.  SIGINT,
+ * SIGTERM and SIGHUP stop the running workers, keep the finished runs, write the
+ * reports for them and leave no temporary files.
  * One sweep at a time per results directory (flock on OUT/runs/.lock), so stale
- * temporary files of a killed sweep can be removed safely. */
+ * temporary files of a killed sweep can be removed safely.  The pieces that the
+ * MPI sweep (mpi.c) and the merge of shards (shard.c) reuse are in sweep.h. */
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -30,10 +36,13 @@
 
 #include "core/digest.h"
 #include "core/fsutil.h"
+#include "core/proc.h"
 #include "core/timer.h"
 #include "data/dataset.h"
+#include "data/live.h"
 #include "runner/provenance.h"
 #include "runner/runner.h"
+#include "runner/sweep.h"
 
 /* ==== the results directory ============================================== */
 
@@ -139,7 +148,8 @@ static void result_path(const char *outdir, const sb_run_def *rd, char *buf, siz
 
 /* ==== stored results ====================================================== */
 
-/* Why a stored identity differs from the run's: the first differing key. */
+/* Why a stored identity differs from the run's: the first differing key (one
+ * only the stored identity has, such as shared_design_seed, included). */
 static void identity_diff(const json_t *stored, const json_t *want, char *why, size_t len) {
   const char *k;
   const json_t *v;
@@ -155,14 +165,21 @@ static void identity_diff(const json_t *stored, const json_t *want, char *why, s
     free(b);
     return;
   }
-  snprintf(why, len, "its identity has keys this version does not know");
+  json_object_foreach((json_t *)stored, k, v) {
+    if (json_object_get(want, k)) continue;
+    char *a = json_dumps(v, JSON_ENCODE_ANY);
+    snprintf(why, len, "%s changed from %.60s to (none)", k, a ? a : "?");
+    free(a);
+    return;
+  }
+  snprintf(why, len, "its identity differs");
 }
 
 /* The stored result of a run if it is the same result: it parses, carries the
  * run's id and identity, and (with save_spectra) its spectrum is there.  Else
  * NULL, and `why` says why a file that exists is not reused ("" if none exists). */
-static json_t *load_result(const sb_config *c, const char *outdir, const sb_run_def *rd,
-                           char *why, size_t wlen) {
+json_t *sb_sweep_load(const sb_config *c, const char *outdir, const sb_run_def *rd, char *why,
+                      size_t wlen) {
   char path[4400];
   result_path(outdir, rd, path, sizeof path);
   why[0] = '\0';
@@ -206,8 +223,25 @@ static int last_stop_signal = 0;
 static void on_stop(int sig) { stop_signal = sig; }
 static const int STOP_SIGNALS[] = {SIGINT, SIGTERM, SIGHUP};
 #define N_STOP (sizeof STOP_SIGNALS / sizeof STOP_SIGNALS[0])
+_Static_assert(N_STOP == SB_SWEEP_N_STOP, "sweep.h's SB_SWEEP_N_STOP");
 
 int sb_runner_stop_signal(void) { return last_stop_signal; }
+
+void sb_sweep_catch_stops(struct sigaction old[SB_SWEEP_N_STOP]) {
+  struct sigaction sa;
+  memset(&sa, 0, sizeof sa);
+  sa.sa_handler = on_stop;
+  stop_signal = 0;
+  for (size_t k = 0; k < N_STOP; k++) sigaction(STOP_SIGNALS[k], &sa, &old[k]);
+}
+
+int sb_sweep_stopped(void) { return stop_signal; }
+
+int sb_sweep_release_stops(const struct sigaction old[SB_SWEEP_N_STOP]) {
+  for (size_t k = 0; k < N_STOP; k++) sigaction(STOP_SIGNALS[k], &old[k], NULL);
+  last_stop_signal = stop_signal;
+  return last_stop_signal;
+}
 
 /* Worker exit statuses besides 0 (result written). */
 enum { WORKER_NO_RESULT = 3, WORKER_WRITE_FAILED = 4, WORKER_ORPHAN = 5 };
@@ -271,7 +305,7 @@ static json_t *failed_row(const sb_run_def *rd, const char *path, int status) {
   return j;
 }
 
-static void progress(size_t done, size_t total, size_t rerun, double t0, int tty) {
+void sb_sweep_progress(size_t done, size_t total, size_t rerun, double t0, int tty) {
   if (!tty) return;
   double el = sb_wall_seconds() - t0;
   double eta = done ? el / (double)done * (double)(total - done) : 0;
@@ -280,6 +314,37 @@ static void progress(size_t done, size_t total, size_t rerun, double t0, int tty
   fprintf(stderr, "] %.0fs elapsed, ETA %.0fs   ", el, eta);
   if (done == total) fprintf(stderr, "\n");
   fflush(stderr);
+}
+
+int sb_sweep_fork(const sb_config *c, size_t i, const char *dir, int threads, pid_t *pid,
+                  sb_error *err) {
+  sigset_t block, old;
+  sigemptyset(&block);
+  for (size_t k = 0; k < N_STOP; k++) sigaddset(&block, STOP_SIGNALS[k]);
+  sigprocmask(SIG_BLOCK, &block, &old);
+  pid_t parent = getpid();
+  fflush(NULL);
+  *pid = fork();
+  if (*pid == 0) _exit(child_main(c, &c->runs[i], dir, threads, parent, &old));
+  int e = errno;
+  sigprocmask(SIG_SETMASK, &old, NULL);
+  if (*pid < 0) return sb_error_set(err, SB_EIO, "fork failed: %s", strerror(e));
+  return SB_OK;
+}
+
+json_t *sb_sweep_collect(const sb_config *c, size_t i, const char *dir, int status,
+                         int stopping) {
+  char path[4400], pat[4500], why[300];
+  snprintf(pat, sizeof pat, "%s/runs/%s.*tmp.*", dir, c->runs[i].id);
+  if (WIFSIGNALED(status)) remove_temps(pat);
+  result_path(dir, &c->runs[i], path, sizeof path);
+  /* Only a worker that exited 0 wrote this run's file; after any other end the
+   * file on disk (if any) is an earlier run's (--force) and must not be reported
+   * as this one's.  A worker stopped by our stop signal is not a failure. */
+  int wrote = WIFEXITED(status) && WEXITSTATUS(status) == 0;
+  json_t *j = wrote ? sb_sweep_load(c, dir, &c->runs[i], why, sizeof why) : NULL;
+  if (!j && !stopping) j = failed_row(&c->runs[i], path, status);
+  return j;
 }
 
 typedef struct pool {
@@ -292,27 +357,14 @@ typedef struct pool {
   int signalled;    /* the running workers were sent SIGTERM */
 } pool;
 
-static int is_live(const sb_run_def *rd) {
-  const sb_dataset_family *f = sb_dataset_family_find(rd->family);
-  return f && (f->flags & SB_FAMILY_LIVE);
-}
-
 /* Fork a worker for run i into a free slot.  Stop signals are blocked across the
  * fork, so a Ctrl-C can never reach the child while it still has our handler. */
 static int launch(pool *p, size_t i, sb_error *err) {
   int slot = 0;
   while (p->pids[slot]) slot++;
-  sigset_t block, old;
-  sigemptyset(&block);
-  for (size_t k = 0; k < N_STOP; k++) sigaddset(&block, STOP_SIGNALS[k]);
-  sigprocmask(SIG_BLOCK, &block, &old);
-  pid_t parent = getpid();
-  fflush(NULL);
-  pid_t pid = fork();
-  if (pid == 0) _exit(child_main(p->c, &p->c->runs[i], p->outdir, p->threads, parent, &old));
-  int e = errno;
-  sigprocmask(SIG_SETMASK, &old, NULL);
-  if (pid < 0) return sb_error_set(err, SB_EIO, "fork failed: %s", strerror(e));
+  pid_t pid;
+  int rc = sb_sweep_fork(p->c, i, p->outdir, p->threads, &pid, err);
+  if (rc) return rc;
   p->pids[slot] = pid;
   p->slot_run[slot] = i;
   p->running++;
@@ -343,27 +395,44 @@ typedef struct sweep_state {
   size_t done, stale;
 } sweep_state;
 
-/* Stored results to reuse; prints how many and why others are rerun. */
-static void reuse_stored(const sb_config *c, const sb_runner_opts *o, const char *outdir,
-                         sweep_state *sw) {
+size_t sb_sweep_reuse(const sb_config *c, const sb_runner_opts *o, const char *outdir,
+                      json_t **results, size_t *stale) {
   size_t reused = 0;
   char why[300], first_why[300] = "", first_id[200] = "";
+  *stale = 0;
   for (size_t i = 0; i < c->n_runs && !o->force; i++) {
-    sw->results[i] = load_result(c, outdir, &c->runs[i], why, sizeof why);
-    if (sw->results[i]) reused++;
-    else if (why[0] && !sw->stale++) {
+    results[i] = sb_sweep_load(c, outdir, &c->runs[i], why, sizeof why);
+    if (results[i]) reused++;
+    else if (why[0] && !(*stale)++) {
       snprintf(first_why, sizeof first_why, "%s", why);
       snprintf(first_id, sizeof first_id, "%.190s", c->runs[i].id);
     }
   }
-  sw->done = reused;
-  if (o->quiet) return;
+  if (o->quiet) return reused;
   if (reused)
     fprintf(stderr, "spexbench: %zu of %zu runs already done in %s (use --force to rerun)\n",
             reused, c->n_runs, outdir);
-  if (sw->stale)
+  if (*stale)
     fprintf(stderr, "spexbench: %zu stored result%s not the same run and will be rerun "
-            "(e.g. %s: %s)\n", sw->stale, sw->stale == 1 ? " is" : "s are", first_id, first_why);
+            "(e.g. %s: %s)\n", *stale, *stale == 1 ? " is" : "s are", first_id, first_why);
+  return reused;
+}
+
+/* One pool server per distinct live model among the runs still to do (data/live.h),
+ * forked before any worker so every worker inherits its address.  None if every
+ * run on a model has a stored result. */
+static int start_live_pools(const sb_config *c, const sweep_state *sw, sb_live_pools **live,
+                            sb_error *err) {
+  const char **specs = calloc(c->n_runs ? c->n_runs : 1, sizeof *specs);
+  if (!specs) return sb_error_set(err, SB_ENOMEM, "out of memory");
+  for (size_t i = 0; i < c->n_runs; i++) {
+    const sb_dataset_family *f = sb_dataset_spec_family(c->runs[i].dataset_spec);
+    int live_family = f && (f->flags & SB_FAMILY_LIVE);
+    specs[i] = live_family && !sw->results[i] ? c->runs[i].dataset_spec : NULL;
+  }
+  int rc = sb_live_pools_start(specs, c->n_runs, live, err);
+  free(specs);
+  return rc;
 }
 
 /* Launch and reap workers until every run has a result or a stop signal came. */
@@ -372,7 +441,6 @@ static int run_pool(pool *p, sweep_state *sw, size_t rerun_total, sb_error *err)
   int tty = isatty(2), rc = SB_OK;
   double t0 = sb_wall_seconds();
   size_t next = 0;
-  char path[4400];
   for (;;) {
     while (!stop_signal && rc == SB_OK && p->running < (size_t)p->jobs && next < c->n_runs) {
       size_t i = next;
@@ -380,12 +448,8 @@ static int run_pool(pool *p, sweep_state *sw, size_t rerun_total, sb_error *err)
         next++;
         continue;
       }
-      /* live-model datasets are never run concurrently (one process, one recording) */
-      int exclusive = is_live(&c->runs[i]);
-      if (exclusive && p->running > 0) break;
       if ((rc = launch(p, i, err))) break;
       next++;
-      if (exclusive) break;
     }
     if (stop_signal || rc) stop_workers(p);
     if (p->running == 0) break;
@@ -398,51 +462,61 @@ static int run_pool(pool *p, sweep_state *sw, size_t rerun_total, sb_error *err)
     int slot = -1;
     for (int s = 0; s < p->jobs; s++)
       if (p->pids[s] == pid) slot = s;
-    if (slot < 0) continue;
+    if (slot < 0) { /* a pool server that died, or an orphan we adopted (subreaper) */
+      sb_live_pools_child_ended(pid);
+      continue;
+    }
     p->pids[slot] = 0;
     p->running--;
     size_t i = p->slot_run[slot];
-    char pat[4500];
-    snprintf(pat, sizeof pat, "%s/runs/%s.*tmp.*", p->outdir, c->runs[i].id);
-    if (WIFSIGNALED(status)) remove_temps(pat);
-    result_path(p->outdir, &c->runs[i], path, sizeof path);
-    /* Only a worker that exited 0 wrote this run's file; after any other end the
-     * file on disk (if any) is an earlier run's (--force) and must not be reported
-     * as this one's.  A worker stopped by our stop signal is not a failure. */
-    int wrote = WIFEXITED(status) && WEXITSTATUS(status) == 0;
-    char why[300];
-    sw->results[i] = wrote ? load_result(c, p->outdir, &c->runs[i], why, sizeof why) : NULL;
-    if (!sw->results[i] && !stop_signal && rc == SB_OK)
-      sw->results[i] = failed_row(&c->runs[i], path, status);
+    sw->results[i] = sb_sweep_collect(c, i, p->outdir, status, stop_signal || rc != SB_OK);
     if (sw->results[i]) sw->done++;
-    progress(sw->done, c->n_runs, rerun_total, t0, tty);
+    sb_sweep_progress(sw->done, c->n_runs, rerun_total, t0, tty);
   }
   return rc;
 }
 
-int sb_runner_run(const sb_config *c, const sb_runner_opts *o, sb_error *err) {
-  char outdir[4096], runsdir[4200], pat[4300];
-  if (o->outdir) snprintf(outdir, sizeof outdir, "%s", o->outdir);
-  else snprintf(outdir, sizeof outdir, "results/%s", c->name);
-  last_stop_signal = 0;
+int sb_sweep_open(const sb_config *c, const sb_runner_opts *o, char *outdir, size_t len,
+                  int *lock_fd, sb_error *err) {
+  char runsdir[4200], pat[4300];
+  *lock_fd = -1;
+  if (o->outdir) snprintf(outdir, len, "%s", o->outdir);
+  else if (c) snprintf(outdir, len, "results/%s", c->name);
+  else return sb_error_set(err, SB_EINVAL, "no results folder named (--out DIR)");
   int rc = sb_outdir_check(outdir, o->outdir ? "--out" : "results directory", err);
-  if (!rc) rc = preflight(c, err);
+  if (!rc && c) rc = preflight(c, err);
   if (rc) return rc;
   snprintf(runsdir, sizeof runsdir, "%s/runs", outdir);
   if ((rc = sb_mkdir_p(runsdir, err))) return rc;
   if ((rc = sb_provenance_check_output(sb_provenance_get(), outdir, err))) return rc;
   if (access(runsdir, W_OK) != 0)
     return sb_error_set(err, SB_EIO, "%s: results directory is not writable", runsdir);
-  int lock_fd = -1;
-  if ((rc = lock_outdir(runsdir, &lock_fd, err))) return rc;
+  if ((rc = lock_outdir(runsdir, lock_fd, err))) return rc;
   snprintf(pat, sizeof pat, "%s/runs/*.tmp.*", outdir);
   remove_temps(pat); /* left by a sweep that was killed (we hold the lock) */
   snprintf(pat, sizeof pat, "%s/*.tmp.*", outdir);
   remove_temps(pat);
+  return SB_OK;
+}
+
+void sb_sweep_slots(const sb_runner_opts *o, int share, int *jobs, int *threads) {
   int cores = (int)sysconf(_SC_NPROCESSORS_ONLN);
   if (cores < 1) cores = 1;
-  int jobs = o->jobs > 0 ? o->jobs : c->jobs > 0 ? c->jobs : cores;
-  int threads = o->threads > 0 ? o->threads : (cores / jobs > 1 ? cores / jobs : 1);
+  if (share < 1) share = 1;
+  int mine = cores / share > 1 ? cores / share : 1; /* this process's share of the cores */
+  *jobs = o->jobs > 0 ? o->jobs : mine;
+  *threads = o->threads > 0 ? o->threads : (mine / *jobs > 1 ? mine / *jobs : 1);
+}
+
+int sb_runner_run(const sb_config *c, const sb_runner_opts *o, sb_error *err) {
+  char outdir[4096];
+  last_stop_signal = 0;
+  int lock_fd = -1, jobs, threads;
+  int rc = sb_sweep_open(c, o, outdir, sizeof outdir, &lock_fd, err);
+  if (rc) return rc;
+  sb_runner_opts slots = *o; /* the config's `jobs` when the command line does not say */
+  if (slots.jobs <= 0 && c->jobs > 0) slots.jobs = c->jobs;
+  sb_sweep_slots(&slots, 1, &jobs, &threads);
 
   sweep_state sw = {calloc(c->n_runs ? c->n_runs : 1, sizeof *sw.results), 0, 0};
   pool p = {c, outdir, jobs, threads, calloc((size_t)jobs, sizeof(pid_t)),
@@ -455,16 +529,21 @@ int sb_runner_run(const sb_config *c, const sb_runner_opts *o, sb_error *err) {
   if (!o->quiet)
     fprintf(stderr, "spexbench: experiment '%s': %zu runs, %d job%s x %d thread%s\n", c->name,
             c->n_runs, jobs, jobs == 1 ? "" : "s", threads, threads == 1 ? "" : "s");
-  reuse_stored(c, o, outdir, &sw);
-  struct sigaction sa, old[N_STOP];
-  memset(&sa, 0, sizeof sa);
-  sa.sa_handler = on_stop;
-  stop_signal = 0;
-  for (size_t k = 0; k < N_STOP; k++) sigaction(STOP_SIGNALS[k], &sa, &old[k]);
+  size_t reused = sw.done = sb_sweep_reuse(c, o, outdir, sw.results, &sw.stale);
+  int was_subreaper = sb_proc_subreaper_begin();
+  sb_live_pools *live = NULL;
+  if ((rc = start_live_pools(c, &sw, &live, err))) {
+    sb_proc_subreaper_end(was_subreaper, 0);
+    for (size_t i = 0; i < c->n_runs; i++) json_decref(sw.results[i]);
+    free(sw.results), free(p.pids), free(p.slot_run);
+    close(lock_fd);
+    return rc;
+  }
+  struct sigaction old[N_STOP];
+  sb_sweep_catch_stops(old);
   sb_sweep_stats stats = {0};
   double w0 = sb_wall_seconds(), c0 = children_cpu(), la[1] = {NAN};
   stats.load_start = getloadavg(la, 1) == 1 ? la[0] : NAN;
-  size_t reused = sw.done;
   rc = run_pool(&p, &sw, sw.stale, err);
   stats.wall_s = sb_wall_seconds() - w0;
   stats.cpu_s = children_cpu() - c0;
@@ -473,8 +552,9 @@ int sb_runner_run(const sb_config *c, const sb_runner_opts *o, sb_error *err) {
   stats.executed = sw.done - reused;
   stats.jobs = jobs;
   stats.threads = threads;
-  for (size_t k = 0; k < N_STOP; k++) sigaction(STOP_SIGNALS[k], &old[k], NULL);
-  last_stop_signal = stop_signal;
+  json_decref(sb_live_pools_stop(live, !o->quiet));
+  sb_proc_subreaper_end(was_subreaper, 1.0); /* reap the orphans of killed workers */
+  sb_sweep_release_stops(old);
   if (rc == SB_OK) rc = sb_report_write(c, outdir, sw.results, &stats, !o->quiet, err);
   for (size_t i = 0; i < c->n_runs; i++) json_decref(sw.results[i]);
   free(sw.results), free(p.pids), free(p.slot_run);

@@ -160,6 +160,8 @@ sb_gzlines *sb_gzlines_open(int fd, size_t max_len) {
   }
   r->fd = fd;
   r->max_len = max_len;
+  off_t at = lseek(fd, 0, SEEK_CUR); /* byte positions in messages are the file's */
+  r->in_off = at > 0 ? (unsigned long long)at : 0;
   char msg[200]; /* a read error here shows again on the first sb_gzlines_read */
   while (r->zs.avail_in < SB_GZLINES_HEAD && !r->in_eof)
     if (src_fill_input(r, msg, sizeof msg) < 0) break;

@@ -36,7 +36,8 @@ typedef struct sb_gzlines {
   size_t out_pos, out_len;
 } sb_gzlines;
 
-/* Start reading the open file `fd` (ownership taken: sb_gzlines_free closes it).
+/* Start reading the open file `fd` from its current position (ownership taken:
+ * sb_gzlines_free closes it; byte positions in messages are file offsets).
  * Reads the first bytes to tell gzip from plain text.  NULL on ENOMEM (fd is
  * then closed). */
 sb_gzlines *sb_gzlines_open(int fd, size_t max_len);

@@ -87,6 +87,7 @@ int sb_trace_to_table(const sb_trace *t, double **table, sb_error *err);
 
 typedef struct sb_trace_read_info {
   size_t batches;        /* complete batches read */
+  size_t records;        /* record lines in them (a repeated identical record counts) */
   size_t dropped;        /* records after the last complete batch (recover mode) */
   int truncated;         /* 1 if the file ended inside a batch or a gzip member */
   int compressed;        /* 0 if the file was plain text */
@@ -100,6 +101,14 @@ typedef struct sb_trace_read_info {
  * NULL.  Caller frees *out. */
 int sb_trace_read(const char *path, int flags, sb_trace **out, sb_trace_read_info *info,
                   sb_error *err);
+/* Read the batches appended to `path` from byte `offset` on (a gzip member
+ * boundary after the header: the file's size when it was last read in full) into
+ * the existing trace t.  `prior` is the number of records before `offset` (the
+ * trailers' running count goes on from it).  Checks and `flags` as sb_trace_read;
+ * messages name the file and the offset.  Used by a live recording to pick up
+ * what other processes appended. */
+int sb_trace_read_more(const char *path, uint64_t offset, size_t prior, int flags, sb_trace *t,
+                       sb_trace_read_info *info, sb_error *err);
 /* Read only the header (first two lines). */
 int sb_trace_read_header(const char *path, sb_trace_header *h, sb_error *err);
 

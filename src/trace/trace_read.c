@@ -95,14 +95,24 @@ static int parse_record(const sb_trace *t, const char *line, size_t len, uint64_
   return SB_OK;
 }
 
-/* Open the file; refuse a directory and a file of another kind. */
-static int open_source(reader *r, sb_error *err) {
-  int fd = open(r->path, O_RDONLY | O_CLOEXEC);
-  if (fd < 0) return sb_error_set(err, SB_EIO, "%s: cannot open: %s", r->path, strerror(errno));
+/* Open the file at byte `offset` (0, or a gzip member boundary); refuse a
+ * directory and a file of another kind. */
+static int open_source(reader *r, const char *file, uint64_t offset, sb_error *err) {
+  int fd = open(file, O_RDONLY | O_CLOEXEC);
+  if (fd < 0) {
+    int e = errno;
+    return sb_error_set(err, SB_EIO, "%s: cannot open: %s", file, strerror(e));
+  }
   struct stat st;
   if (fstat(fd, &st) == 0 && S_ISDIR(st.st_mode)) {
     close(fd);
-    return sb_error_set(err, SB_EIO, "%s: is a directory", r->path);
+    return sb_error_set(err, SB_EIO, "%s: is a directory", file);
+  }
+  if (offset && lseek(fd, (off_t)offset, SEEK_SET) < 0) {
+    int e = errno;
+    close(fd);
+    return sb_error_set(err, SB_EIO, "%s: cannot seek to byte %llu: %s", file,
+                        (unsigned long long)offset, strerror(e));
   }
   r->src = sb_gzlines_open(fd, RECORD_LINE_MAX);
   if (!r->src) return sb_error_set(err, SB_ENOMEM, "%s: out of memory", r->path);
@@ -248,22 +258,29 @@ static int finish_tail(reader *r, sb_error *err) {
   return SB_OK;
 }
 
+/* A read of `path` (as messages name it) reporting to `info` (or to `dummy`). */
+static void reader_init(reader *r, const char *path, int flags, sb_trace_read_info *info,
+                        sb_trace_read_info *dummy) {
+  memset(r, 0, sizeof *r);
+  r->path = path;
+  r->recover = flags & SB_TRACE_READ_RECOVER;
+  r->info = info ? info : dummy;
+  memset(r->info, 0, sizeof *r->info);
+  r->crc = (uint32_t)crc32(0L, Z_NULL, 0);
+}
+
 int sb_trace_read(const char *path, int flags, sb_trace **out, sb_trace_read_info *info,
                   sb_error *err) {
   *out = NULL;
   sb_trace_read_info dummy;
   reader r;
-  memset(&r, 0, sizeof r);
-  r.path = path;
-  r.recover = flags & SB_TRACE_READ_RECOVER;
-  r.info = info ? info : &dummy;
-  memset(r.info, 0, sizeof *r.info);
-  r.crc = (uint32_t)crc32(0L, Z_NULL, 0);
-  int rc = open_source(&r, err);
+  reader_init(&r, path, flags, info, &dummy);
+  int rc = open_source(&r, path, 0, err);
   if (!rc) rc = read_magic(&r, err);
   if (!rc) rc = read_header_line(&r, err);
   if (!rc) rc = read_body(&r, err);
   if (!rc) rc = finish_tail(&r, err);
+  r.info->records = r.total;
   sb_gzlines_free(r.src);
   free(r.mask);
   if (rc) {
@@ -272,6 +289,28 @@ int sb_trace_read(const char *path, int flags, sb_trace **out, sb_trace_read_inf
   }
   *out = r.t;
   return SB_OK;
+}
+
+int sb_trace_read_more(const char *path, uint64_t offset, size_t prior, int flags, sb_trace *t,
+                       sb_trace_read_info *info, sb_error *err) {
+  sb_trace_read_info dummy;
+  char where[4200];
+  snprintf(where, sizeof where, "%s (appended after byte %llu)", path, (unsigned long long)offset);
+  reader r;
+  reader_init(&r, where, flags, info, &dummy);
+  r.t = t; /* the caller's: records of complete batches are added to it */
+  r.total = prior;
+  r.batch_start = t->count; /* lines are counted from the offset */
+  r.mask = calloc(t->words, sizeof *r.mask);
+  int rc = r.mask ? open_source(&r, path, offset, err)
+                  : sb_error_set(err, SB_ENOMEM, "%s: out of memory", path);
+  if (!rc) rc = read_body(&r, err);
+  if (!rc) rc = finish_tail(&r, err);
+  r.info->records = r.total - prior;
+  if (rc && t->count > r.batch_start) sb_trace_truncate(t, r.batch_start); /* unconfirmed */
+  sb_gzlines_free(r.src);
+  free(r.mask);
+  return rc;
 }
 
 int sb_trace_read_header(const char *path, sb_trace_header *h, sb_error *err) {

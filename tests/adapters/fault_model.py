@@ -15,8 +15,16 @@ Options (K counts answers given by this process, across batches):
   --no-end-after B   omit the empty line that ends a batch after the first B batches
   --die-at-start     exit with status 4 before reading anything
   --sleep S          sleep S seconds before answering each batch (a slow model)
+  --slow-worker W    apply --sleep only in the process with SPEXBENCH_WORKER=W
+  --starts FILE      append "PID WORKER" to FILE at start (WORKER: $SPEXBENCH_WORKER or -)
+  --fault-worker W   inject the --*-after / --die-at-start fault only in the process
+                     with SPEXBENCH_WORKER=W
+  --once FILE        inject the --*-after / --die-at-start fault only if FILE does not
+                     exist yet, creating it when the fault fires (a fault that happens once
+                     per test, not once per process)
 """
 import argparse
+import os
 import sys
 import time
 
@@ -31,8 +39,32 @@ def main():
     ap.add_argument("--no-end-after", type=int, default=-1)
     ap.add_argument("--die-at-start", action="store_true")
     ap.add_argument("--sleep", type=float, default=0.0)
+    ap.add_argument("--slow-worker")
+    ap.add_argument("--starts")
+    ap.add_argument("--once")
+    ap.add_argument("--fault-worker")
     a = ap.parse_args()
-    if a.die_at_start:
+    worker = os.environ.get("SPEXBENCH_WORKER", "-")
+    if a.starts:
+        with open(a.starts, "a") as f:
+            f.write(f"{os.getpid()} {worker}\n")
+    if a.slow_worker is not None and a.slow_worker != worker:
+        a.sleep = 0.0
+
+    def fire():
+        """True if a fault should happen now (always, or the first time with --once)."""
+        if a.fault_worker is not None and a.fault_worker != worker:
+            return False
+        if not a.once:
+            return True
+        try:
+            fd = os.open(a.once, os.O_CREAT | os.O_EXCL | os.O_WRONLY)
+        except FileExistsError:
+            return False
+        os.close(fd)
+        return True
+
+    if a.die_at_start and fire():
         sys.exit(4)
     given = 0
     batches = 0
@@ -47,15 +79,15 @@ def main():
             time.sleep(a.sleep)
         todo = batch[:-1] if a.short else batch
         for m in todo:
-            if given == a.die_after:
+            if given == a.die_after and fire():
                 sys.stdout.flush()
                 sys.exit(3)
-            if given == a.hang_after:
+            if given == a.hang_after and fire():
                 sys.stdout.flush()
                 time.sleep(3600)
-            if given == a.garbage_after:
+            if given == a.garbage_after and fire():
                 out = "oops"
-            elif given == a.nan_after:
+            elif given == a.nan_after and fire():
                 out = "nan"
             elif given == a.nul_after:
                 out = "\0"

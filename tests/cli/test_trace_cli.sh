@@ -161,7 +161,8 @@ asked=$(wc -l <"$TMP/live.log")
 "$SB" fit --dataset "command:cmd=python3 $FAULT --sleep 0.1 --log $TMP/kill.log,n=7,trace=$TMP/kill.sbt.gz,batch=8" \
   --algo exhaustive --budget 128 --heldout 0 >/dev/null 2>&1 &
 pid=$!
-sleep 1.2
+# kill mid-recording: once a few batches are answered (python starts slowly under load)
+for _ in $(seq 200); do [ "$(cat "$TMP/kill.log" 2>/dev/null | wc -l)" -ge 24 ] && break; sleep 0.05; done
 kill -9 $pid 2>/dev/null; wait $pid 2>/dev/null
 before=$(wc -l <"$TMP/kill.log")
 "$SB" fit --dataset "command:cmd=python3 $FAULT --log $TMP/kill.log,n=7,trace=$TMP/kill.sbt.gz,batch=8" \

@@ -231,7 +231,7 @@ static void test_faith_banzhaf_constant(void **state) {
     gsl_rng *rng = sb_rng_alloc(11);
     size_t budget = s == 2 ? 12 : 64; /* 12 < 37 features: underdetermined */
     sb_oracle *o = sb_oracle_alloc(n, const_eval, NULL, budget);
-    sb_algo_ctx ctx = {n, budget, params, rng, 11, 12, 0, 1};
+    sb_algo_ctx ctx = {n, budget, params, rng, 11, 12, 0, 1, 0};
     sb_fit fit = {0};
     int rc = sb_algo_execute(t, &ctx, o, &fit, &err);
     if (rc != SB_OK) fail_msg("%s: %s", specs[s], err.msg);

@@ -35,7 +35,7 @@ static void run(run_t *r, const char *algo, const char *data, size_t budget, uin
   assert_non_null(r->type);
   r->o = sb_oracle_alloc(r->d->n, r->d->eval, r->d->ctx, budget);
   r->rng = sb_rng_alloc(seed);
-  r->ctx = (sb_algo_ctx){r->d->n, budget, r->params, r->rng, seed, seed, 0, 1};
+  r->ctx = (sb_algo_ctx){r->d->n, budget, r->params, r->rng, seed, seed, 0, 1, 0};
   r->rc = sb_algo_execute(r->type, &r->ctx, r->o, &r->fit, &r->err);
   if (r->rc && r->rc != SB_ESKIP) print_error("%s: %s\n", algo, r->err.msg);
   if (!r->rc) assert_true(sb_oracle_used(r->o) <= budget);
@@ -205,7 +205,7 @@ static void lime_case(const char *algo, double scale) {
   sb_params *params;
   assert_int_equal(sb_algo_parse(algo, &type, &params, &err), SB_OK);
   gsl_rng *rng = sb_rng_alloc(5);
-  sb_algo_ctx ctx = {d->n, 300, params, rng, 5, 5, 0, 1};
+  sb_algo_ctx ctx = {d->n, 300, params, rng, 5, 5, 0, 1, 0};
   sb_masks *m;
   void *state;
   assert_int_equal(type->design(&ctx, &m, &state, &err), SB_OK);
@@ -340,7 +340,7 @@ static void test_skip_rules(void **st) {
   sb_params *params;
   sb_error err;
   assert_int_equal(sb_algo_parse("faith-shap:order=2,force=true", &type, &params, &err), SB_OK);
-  sb_algo_ctx ctx = {70, 3000, params, NULL, 1, 1, 0, 1};
+  sb_algo_ctx ctx = {70, 3000, params, NULL, 1, 1, 0, 1, 0};
   assert_int_equal(type->check(&ctx, &err), SB_OK);
   sb_params_free(params);
   assert_int_equal(sb_algo_parse("faith-shap:order=2", &type, &params, &err), SB_OK);

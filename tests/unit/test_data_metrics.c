@@ -275,6 +275,16 @@ static void test_dataset_identity(void **state) {
   assert_int_equal(sb_dataset_identity("fourier:n=5,k=2", &kf, &err), 0);
   assert_string_equal(kf, "fourier:n=5,k=2"); /* generated: the spec itself */
   free(ka), free(kb), free(kc), free(kr), free(kf);
+  /* a live model: how many processes answer (workers) is not what it is */
+  const char *live[][2] = {{"command:cmd=m,n=4,workers=2,batch=8", "command:cmd=m,n=4,batch=8"},
+                           {"command:workers=3,cmd=m,n=4", "command:cmd=m,n=4"},
+                           {"command:cmd=m,n=4,workers=1", "command:cmd=m,n=4"},
+                           {"command:cmd=m,n=4", "command:cmd=m,n=4"}};
+  for (size_t i = 0; i < sizeof live / sizeof live[0]; i++) {
+    assert_int_equal(sb_dataset_identity(live[i][0], &kf, &err), 0);
+    assert_string_equal(kf, live[i][1]);
+    free(kf);
+  }
   /* the probe opens the file in a child and reports n; a damaged file is named */
   size_t n = 0;
   assert_int_equal(sb_dataset_probe(sa, &n, &err), 0);
@@ -301,7 +311,7 @@ static sb_fit run_algo(const char *algo, const char *dspec, size_t budget, int *
   sb_error err = {0};
   assert_int_equal(sb_algo_parse(algo, &t, &p, &err), 0);
   gsl_rng *r = sb_rng_alloc(1234);
-  sb_algo_ctx ctx = {d->n, budget, p, r, 1234, 1234, 0, 1};
+  sb_algo_ctx ctx = {d->n, budget, p, r, 1234, 1234, 0, 1, 0};
   sb_oracle *o = sb_oracle_alloc(d->n, d->eval, d->ctx, budget);
   sb_fit fit;
   *status = sb_algo_execute(t, &ctx, o, &fit, &err);

@@ -59,7 +59,7 @@ static void run_algo(run *r, const char *spec, uint64_t seed, size_t budget) {
   assert_non_null(t);
   gsl_rng *rng = sb_rng_alloc(seed);
   r->oracle = sb_oracle_alloc(r->d->n, r->d->eval, r->d->ctx, budget);
-  sb_algo_ctx ctx = {r->d->n, budget, p, rng, seed, seed ^ 1, 0.0, 1};
+  sb_algo_ctx ctx = {r->d->n, budget, p, rng, seed, seed ^ 1, 0.0, 1, 0};
   r->rc = sb_algo_execute(t, &ctx, r->oracle, &r->fit, &r->err);
   gsl_rng_free(rng);
   sb_params_free(p);

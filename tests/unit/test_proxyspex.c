@@ -1,8 +1,10 @@
-/* ProxySPEX (ALGORITHMS.md §5), fast checks with a small grid: both sampling
- * variants charge exactly the budget in distinct queries, the run is
- * deterministic in the seed, tiny budgets are skipped with a reason, bad grids
- * are rejected, and a small sparse function is learned. */
+/* ProxySPEX (../shared/design/ALGORITHMS.md §5), fast checks with a small grid: every sampling
+ * variant charges exactly the budget in distinct queries, the run is
+ * deterministic in the seed (the same bits on 1 or 2 threads, either CV
+ * schedule), tiny budgets are skipped with a reason, bad grids are rejected, and
+ * a small sparse function is learned. */
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -61,6 +63,12 @@ static void test_learns_and_budget(void **state) {
   assert_int_equal(o.used, 300);  /* distinct count == budget */
   assert_true(o.asked > 300);     /* i.i.d. draws repeat masks at n = 10 */
   sb_fit_clear(&o.fit);
+  run(SPEC, SMALL ",sampling=paired", 301, 1, 1, &o);
+  if (o.rc) fail_msg("%s", o.err.msg);
+  assert_int_equal(o.used, 301);
+  assert_int_equal(o.asked, 301); /* pairs of distinct masks: no repeats */
+  assert_true(o.r2 > 0.8);
+  sb_fit_clear(&o.fit);
   run(SPEC, SMALL ",backend=native", 300, 1, 2, &o);
   if (o.rc) fail_msg("%s", o.err.msg);
   assert_int_equal(o.used, 300);
@@ -69,19 +77,33 @@ static void test_learns_and_budget(void **state) {
   sb_fit_clear(&o.fit);
 }
 
-static void test_deterministic(void **state) {
-  (void)state;
-  run_out a, b;
-  run(SPEC, SMALL, 200, 9, 2, &a);
-  run(SPEC, SMALL ",parallel=xgb", 200, 9, 2, &b);
-  assert_int_equal(a.rc, SB_OK);
-  assert_int_equal(b.rc, SB_OK);
-  sb_spectrum *s = a.fit.surrogate, *t = b.fit.surrogate;
+static void assert_same_bits(const sb_spectrum *s, const sb_spectrum *t) {
   assert_int_equal(sb_spectrum_size(s), sb_spectrum_size(t));
   for (size_t i = 0; i < sb_spectrum_size(s); i++)
-    assert_close(sb_spectrum_get(t, sb_spectrum_key(s, i)), s->values[i], 1e-12);
-  sb_fit_clear(&a.fit);
-  sb_fit_clear(&b.fit);
+    assert_true(sb_spectrum_get(t, sb_spectrum_key(s, i)) == s->values[i]);
+}
+
+/* The same bits whether CV runs side by side on 2 threads, one run after
+ * another, or on 1 thread; for both backends. */
+static void test_deterministic(void **state) {
+  (void)state;
+  static const char *const algos[] = {SMALL, SMALL ",backend=native"};
+  for (size_t k = 0; k < 2; k++) {
+    char sequential[256];
+    snprintf(sequential, sizeof sequential, "%s,parallel=xgb", algos[k]);
+    run_out a, b, c;
+    run(SPEC, algos[k], 200, 9, 2, &a);
+    run(SPEC, sequential, 200, 9, 2, &b);
+    run(SPEC, algos[k], 200, 9, 1, &c);
+    assert_int_equal(a.rc, SB_OK);
+    assert_int_equal(b.rc, SB_OK);
+    assert_int_equal(c.rc, SB_OK);
+    assert_same_bits(a.fit.surrogate, b.fit.surrogate);
+    assert_same_bits(a.fit.surrogate, c.fit.surrogate);
+    sb_fit_clear(&a.fit);
+    sb_fit_clear(&b.fit);
+    sb_fit_clear(&c.fit);
+  }
 }
 
 static void test_skip_and_errors(void **state) {

@@ -107,7 +107,7 @@ static void run_template(const char *params, size_t budget, sb_fit *fit, int wan
   assert_int_equal(sb_params_parse(params, sb_algo_myalgo.params, "myalgo", &p, &e), SB_OK);
   gsl_rng *rng = sb_rng_alloc(7);
   sb_oracle *o = sb_oracle_alloc(d->n, d->eval, d->ctx, budget);
-  sb_algo_ctx ctx = {d->n, budget, p, rng, 7, 7, 0, 1};
+  sb_algo_ctx ctx = {d->n, budget, p, rng, 7, 7, 0, 1, 0};
   int rc = sb_algo_execute(&sb_algo_myalgo, &ctx, o, fit, &e);
   if (rc != want_rc) print_error("myalgo: rc %d (want %d): %s\n", rc, want_rc, e.msg);
   assert_int_equal(rc, want_rc);

@@ -260,7 +260,8 @@ static void test_real_run_fills_columns(void **state) {
   sb_run_result_set(&r.experiment, "e");
   /* what an ok SPEX run on a synthetic function cannot have */
   static const char *const absent[] = {"message", "dataset_file", "identity", "transform_s",
-                                       "cv_s", "final_fit_s", "extract_s", NULL};
+                                       "cv_s", "final_fit_s", "extract_s", "live_asked",
+                                       "live_asked_heldout", NULL};
   char buf[4096];
   for (const sb_column *c = sb_run_columns; c->name; c++) {
     int expect_empty = 0;

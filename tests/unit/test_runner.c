@@ -18,6 +18,7 @@
 #include "metrics/metrics.h"
 #include "runner/config.h"
 #include "runner/runner.h"
+#include "runner/shard.h"
 #include "trace/npz.h"
 
 static void write_text(const char *path, const char *text) {
@@ -454,6 +455,91 @@ static void test_budget_cap(void **state) {
   sb_config_free(c);
 }
 
+/* ==== shards (shard.c) ===================================================== */
+
+/* Mutants: shard 0 or I > N accepted; trailing junk ("1/3x") or a missing half accepted. */
+static void test_shard_parse(void **state) {
+  (void)state;
+  size_t i = 0, n = 0;
+  sb_error err = {0};
+  assert_int_equal(sb_shard_parse("2/3", "--shard", &i, &n, &err), SB_OK);
+  assert_true(i == 2 && n == 3);
+  assert_int_equal(sb_shard_parse("1/1", "--shard", &i, &n, &err), SB_OK);
+  assert_int_equal(sb_shard_parse("100000/100000", "--shard", &i, &n, &err), SB_OK);
+  const char *bad[] = {"0/3", "4/3", "1/0", "3", "/3", "1/", "1/3x", "x1/3", "1//3", "-1/3",
+                       "1/100001", "18446744073709551617/2", "", "1 /3", NULL};
+  for (const char **b = bad; *b; b++) {
+    memset(&err, 0, sizeof err);
+    if (sb_shard_parse(*b, "--shard", &i, &n, &err) == SB_OK) print_error("accepted '%s'\n", *b);
+    assert_int_not_equal(sb_shard_parse(*b, "--shard", &i, &n, &err), SB_OK);
+    assert_non_null(strstr(err.msg, "--shard"));
+  }
+}
+
+/* Mutants: plain interleaving of the config order (with three algorithm variants
+ * and three shards every variant lands in one shard); overlapping or missing
+ * runs; a partition that depends on anything but the config and N. */
+static void test_shard_assign(void **state) {
+  (void)state;
+  const char *dir = sb_test_tmpdir();
+  sb_config *c = load_ok(dir, "[experiment]\nname = t\nbudgets = 64, 128\nrepetitions = 2\n"
+                              "[dataset d]\nfamily = fourier\nn = 6\nk = 3\ninstances = 5\n"
+                              "[algorithm fb]\nalgo = faith-banzhaf\norder = 1, 2\n"
+                              "[algorithm lasso]\n");
+  assert_int_equal(c->n_runs, 5 * 3 * 2 * 2);
+  for (size_t count = 1; count <= 7; count++) {
+    size_t *of = NULL, *again = NULL;
+    sb_error err = {0};
+    assert_int_equal(sb_shard_assign(c, count, &of, &err), SB_OK);
+    assert_int_equal(sb_shard_assign(c, count, &again, &err), SB_OK);
+    size_t sizes[8] = {0};
+    for (size_t i = 0; i < c->n_runs; i++) {
+      assert_true(of[i] >= 1 && of[i] <= count);
+      assert_int_equal(of[i], again[i]);
+      sizes[of[i]]++;
+    }
+    size_t lo = c->n_runs, hi = 0;
+    for (size_t s = 1; s <= count; s++) lo = sizes[s] < lo ? sizes[s] : lo, hi = sizes[s] > hi ? sizes[s] : hi;
+    assert_true(hi - lo <= 1);
+    /* every stratum (variant, budget, repetition) split evenly, ±1 */
+    for (size_t a = 0; a < c->n_runs; a++) {
+      size_t per[8] = {0};
+      for (size_t b = 0; b < c->n_runs; b++)
+        if (!strcmp(c->runs[a].algo_label, c->runs[b].algo_label) &&
+            c->runs[a].budget == c->runs[b].budget && c->runs[a].repetition == c->runs[b].repetition)
+          per[of[b]]++;
+      size_t plo = SIZE_MAX, phi = 0;
+      for (size_t s = 1; s <= count; s++) plo = per[s] < plo ? per[s] : plo, phi = per[s] > phi ? per[s] : phi;
+      assert_true(phi - plo <= 1);
+    }
+    free(of);
+    free(again);
+  }
+  sb_config_free(c);
+}
+
+/* Mutant: the grid digest covers the ids only (slices of another seed or other
+ * data would merge). */
+static void test_grid_digest(void **state) {
+  (void)state;
+  const char *dir = sb_test_tmpdir();
+  const char *text = BASE FOURIER "[algorithm lasso]\n";
+  sb_config *a = load_ok(dir, text), *b = load_ok(dir, text);
+  sb_config *c = load_ok(dir, "[experiment]\nname = t\nbudgets = 64\nheldout = 100\nseed = 9\n"
+                              FOURIER "[algorithm lasso]\n");
+  char ha[SB_SHA256_HEX], hb[SB_SHA256_HEX], hc[SB_SHA256_HEX];
+  sb_shard_grid_digest(a, ha);
+  sb_shard_grid_digest(b, hb);
+  sb_shard_grid_digest(c, hc);
+  assert_string_equal(ha, hb);
+  assert_int_equal(a->n_runs, c->n_runs);
+  for (size_t i = 0; i < a->n_runs; i++) assert_string_equal(a->runs[i].id, c->runs[i].id);
+  assert_string_not_equal(ha, hc);
+  sb_config_free(a);
+  sb_config_free(b);
+  sb_config_free(c);
+}
+
 int main(void) {
   sb_gsl_install_handler();
   const struct CMUnitTest tests[] = {
@@ -468,6 +554,9 @@ int main(void) {
       cmocka_unit_test(test_config_special_files),
       cmocka_unit_test(test_outdir_check),
       cmocka_unit_test(test_budget_cap),
+      cmocka_unit_test(test_shard_parse),
+      cmocka_unit_test(test_shard_assign),
+      cmocka_unit_test(test_grid_digest),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <sys/stat.h>
 #include <unistd.h>
 #include <zlib.h>
 
@@ -233,6 +234,67 @@ static void test_append_and_lock(void **state) {
   assert_int_equal(sb_trace_to_table(t, &table, &e), SB_OK);
   assert_true(table[12] == -12.0 && table[3] == 3.0);
   free(table);
+  sb_trace_free(t);
+}
+
+static long file_size(const char *p) {
+  struct stat st;
+  return stat(p, &st) == 0 ? (long)st.st_size : -1;
+}
+
+/* A live recording picks up what another writer appended: sb_trace_read_more from
+ * the byte offset where the last full read stopped. */
+static void test_read_more(void **state) {
+  (void)state;
+  char p[512];
+  path_of(p, sizeof p, "more.sbt.gz");
+  remove(p);
+  sb_trace_header h = {0};
+  h.n = 5;
+  sb_error e = {0};
+  sb_trace_writer *w = sb_trace_writer_open_append(p, &h, 0, &e);
+  for (uint64_t x = 0; x < 6; x++) assert_int_equal(sb_trace_writer_add(w, &x, (double)x, &e), SB_OK);
+  assert_int_equal(sb_trace_writer_close(w, &e), SB_OK);
+  sb_trace *t = NULL;
+  sb_trace_read_info info;
+  assert_int_equal(sb_trace_read(p, 0, &t, &info, &e), SB_OK);
+  assert_int_equal(info.records, 6);
+  long off = file_size(p);
+  /* another writer appends two batches */
+  w = sb_trace_writer_open_append(p, &h, 6, &e);
+  for (uint64_t x = 6; x < 14; x++) {
+    assert_int_equal(sb_trace_writer_add(w, &x, -(double)x, &e), SB_OK);
+    if (x == 9) assert_int_equal(sb_trace_writer_flush(w, &e), SB_OK);
+  }
+  assert_int_equal(sb_trace_writer_close(w, &e), SB_OK);
+  assert_int_equal(sb_trace_read_more(p, (uint64_t)off, 6, 0, t, &info, &e), SB_OK);
+  assert_int_equal(info.batches, 2);
+  assert_int_equal(info.records, 8);
+  assert_int_equal(t->count, 14);
+  double v;
+  uint64_t m = 12;
+  assert_true(sb_trace_lookup(t, &m, &v) && v == -12.0);
+  /* nothing new: nothing read */
+  long off2 = file_size(p);
+  assert_int_equal(sb_trace_read_more(p, (uint64_t)off2, 14, 0, t, &info, &e), SB_OK);
+  assert_int_equal(info.records, 0);
+  assert_int_equal(t->count, 14);
+  /* a wrong running count (`prior`) fails the trailer check, named with the offset */
+  assert_int_equal(sb_trace_read_more(p, (uint64_t)off, 5, 0, t, &info, &e), SB_EFORMAT);
+  char want[64];
+  snprintf(want, sizeof want, "appended after byte %ld", off);
+  assert_non_null(strstr(e.msg, want));
+  assert_int_equal(t->count, 14); /* the unconfirmed batch's records are not kept */
+  /* a writer killed mid-batch: recover mode keeps nothing of the damaged tail */
+  FILE *fp = fopen(p, "ab");
+  fputs("garbage", fp);
+  fclose(fp);
+  assert_int_equal(sb_trace_read_more(p, (uint64_t)off2, 14, SB_TRACE_READ_RECOVER, t, &info, &e),
+                   SB_OK);
+  assert_true(info.truncated);
+  assert_int_equal(info.records, 0);
+  assert_int_equal(t->count, 14);
+  assert_int_not_equal(sb_trace_read_more(p, (uint64_t)off2, 14, 0, t, &info, &e), SB_OK);
   sb_trace_free(t);
 }
 
@@ -682,7 +744,8 @@ static void test_exporters(void **state) {
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_roundtrip),        cmocka_unit_test(test_put_duplicates),
-      cmocka_unit_test(test_append_and_lock),  cmocka_unit_test(test_replay_partial),
+      cmocka_unit_test(test_append_and_lock),  cmocka_unit_test(test_read_more),
+      cmocka_unit_test(test_replay_partial),
       cmocka_unit_test(test_full_table_truth), cmocka_unit_test(test_truncation_and_corruption),
       cmocka_unit_test(test_bad_inputs),       cmocka_unit_test(test_npz_trace_agree),
       cmocka_unit_test(test_io_failures),      cmocka_unit_test(test_large_n_header),

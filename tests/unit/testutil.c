@@ -30,3 +30,28 @@ const char *sb_test_tmpdir(void) {
   if (!mkdtemp(buf)) return "/tmp";
   return buf;
 }
+
+int sb_test_have_python(void) {
+  static int known = -1;
+  if (known < 0) known = system("python3 -c 'pass' >/dev/null 2>&1") == 0;
+  return known;
+}
+
+const char *sb_test_fault_model(void) {
+  static char buf[4096];
+  const char *src = getenv("SB_SOURCE_DIR");
+  snprintf(buf, sizeof buf, "%s/tests/adapters/fault_model.py", src && *src ? src : SB_SOURCE_DIR);
+  return buf;
+}
+
+size_t sb_test_lines(const char *dir, const char *name) {
+  char p[4400];
+  snprintf(p, sizeof p, "%s/%s", dir, name);
+  FILE *f = fopen(p, "r");
+  if (!f) return 0;
+  size_t k = 0;
+  int ch;
+  while ((ch = fgetc(f)) != EOF) k += ch == '\n';
+  fclose(f);
+  return k;
+}
