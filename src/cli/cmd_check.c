@@ -58,7 +58,8 @@ static const sb_command_spec CHECK_SPEC = {
     "Status counts and run identities must be equal.  Timings are not compared.\n"
     "Prints what moved; exit 0 within tolerance, 1 otherwise.\n",
     CHECK_ARGS,
-    "SB_FAULT=spex-no-chase (or spex-delay-row) breaks SPEX on purpose: check must fail.\n"
+    "SPEXBENCH_TEST_BREAK_ALGORITHMS=spex-no-chase (or spex-delay-row) breaks SPEX on\n"
+    "purpose (a test switch): check must then fail.\n"
     "docs/RESULTS.md, \"Checking results\".\n",
 };
 

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "cli/cli.h"
+#include "core/fault.h"
 
 typedef struct command {
   const char *name;
@@ -55,6 +56,7 @@ int main(int argc, char **argv) {
     printf("spexbench %s\n", SB_VERSION);
     return 0;
   }
+  if (sb_fault_init() != 0) return 1; /* a test-only switch (core/fault.h) */
   for (const command *c = COMMANDS; c->name; c++)
     if (!strcmp(argv[1], c->name)) return c->fn(argc - 1, argv + 1);
   fprintf(stderr, "spexbench: unknown command '%s'\n\n", argv[1]);

@@ -1,5 +1,5 @@
 /* Fault injection switch (fault.h): a table of named faults read once from the
- * environment variable SB_FAULT. */
+ * environment variable SB_FAULT_ENV. */
 #include "core/fault.h"
 
 #include <stdio.h>
@@ -35,31 +35,42 @@ unsigned sb_fault_parse(const char *value, char *unknown, size_t len) {
   return set;
 }
 
-static unsigned active(void) {
-  static int done = 0;
-  static unsigned set = 0;
-  if (!done) {
-    char unknown[256];
-    set = sb_fault_parse(getenv("SB_FAULT"), unknown, sizeof unknown);
-    if (unknown[0]) {
-      fprintf(stderr, "spexbench: SB_FAULT: unknown fault '%s' ignored (known:", unknown);
-      for (const fault_def *f = FAULTS; f->name; f++) fprintf(stderr, " %s", f->name);
-      fprintf(stderr, ")\n");
-    }
-    done = 1;
+static int done = 0, bad = 0;
+static unsigned active = 0;
+
+int sb_fault_init(void) {
+  if (done) return bad ? -1 : 0;
+  done = 1;
+  char unknown[256];
+  active = sb_fault_parse(getenv(SB_FAULT_ENV), unknown, sizeof unknown);
+  if (unknown[0]) {
+    fprintf(stderr, "spexbench: %s: unknown fault '%s' (known:", SB_FAULT_ENV, unknown);
+    for (const fault_def *f = FAULTS; f->name; f++) fprintf(stderr, " %s", f->name);
+    fprintf(stderr, ")\n");
+    bad = 1;
+    return -1;
   }
-  return set;
+  if (active)
+    fprintf(stderr,
+            "spexbench: WARNING: %s=%s: algorithms are broken on purpose (a test of "
+            "`spexbench check`); results of this process are wrong and are never written "
+            "into committed folders\n",
+            SB_FAULT_ENV, sb_fault_names());
+  return 0;
 }
 
-int sb_fault_active(sb_fault f) { return (active() & (unsigned)f) != 0; }
+int sb_fault_active(sb_fault f) {
+  sb_fault_init();
+  return (active & (unsigned)f) != 0;
+}
 
 const char *sb_fault_names(void) {
   static char buf[256];
   size_t used = 0;
   buf[0] = '\0';
-  unsigned set = active();
+  sb_fault_init();
   for (const fault_def *f = FAULTS; f->name && used + 1 < sizeof buf; f++)
-    if (set & f->bit) used += (size_t)snprintf(buf + used, sizeof buf - used, "%s%s",
-                                               used ? "," : "", f->name);
+    if (active & f->bit)
+      used += (size_t)snprintf(buf + used, sizeof buf - used, "%s%s", used ? "," : "", f->name);
   return buf;
 }

@@ -12,6 +12,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "core/fault.h"
+
 /* Run `git -C dir args...`, capture up to len-1 bytes of stdout (NUL-terminated,
  * trailing newlines removed).  Returns git's exit status, or -1 if it could
  * not run (stderr goes to /dev/null: "not a git repository" is an answer). */
@@ -105,9 +107,16 @@ const sb_provenance *sb_provenance_get(void) {
 }
 
 int sb_provenance_check_output(const sb_provenance *p, const char *outdir, sb_error *err) {
-  if (p->dirty != 1) return SB_OK;
   char buf[256];
   const char *tracked[] = {"ls-files", "--", ".", NULL};
+  const char *faults = sb_fault_names();
+  if (*faults && run_git(outdir, tracked, buf, sizeof buf) == 0 && buf[0])
+    return sb_error_set(err, SB_EINVAL,
+                        "%s holds committed results, and %s=%s breaks algorithms on purpose "
+                        "(a test switch, core/fault.h): refusing to write there; unset it, or "
+                        "write elsewhere with --out DIR",
+                        outdir, SB_FAULT_ENV, faults);
+  if (p->dirty != 1) return SB_OK;
   if (run_git(outdir, tracked, buf, sizeof buf) == 0 && buf[0])
     return sb_error_set(err, SB_EINVAL,
                         "%s holds committed results, and the source tree has uncommitted "

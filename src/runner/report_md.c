@@ -122,7 +122,7 @@ static void write_context(FILE *fp, const sb_report_meta *m, const sb_summary *s
             json_is_number(l1) ? json_number_value(l1) : NAN);
   }
   if (*jstr(ctx, "fault_injection"))
-    fprintf(fp, "| **fault injection** | `SB_FAULT=%s`: these results come from deliberately "
+    fprintf(fp, "| **fault injection** | `SPEXBENCH_TEST_BREAK_ALGORITHMS=%s`: these results come from deliberately "
                 "broken code (a test of `spexbench check`), not from the algorithms |\n",
             jstr(ctx, "fault_injection"));
   fputc('\n', fp);
