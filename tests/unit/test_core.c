@@ -13,6 +13,7 @@
 #include <sys/stat.h>
 
 #include "core/digest.h"
+#include "core/fault.h"
 #include "core/comb.h"
 #include "core/fsutil.h"
 #include "core/params.h"
@@ -505,8 +506,29 @@ static void test_atomic_write_errno(void **state) {
   assert_int_not_equal(access(path, F_OK), 0);
 }
 
+/* The test-only fault switch: names parsed from a comma list, unknown names reported. */
+static void test_fault_parse(void **state) {
+  (void)state;
+  char unknown[64];
+  assert_int_equal(sb_fault_parse(NULL, unknown, sizeof unknown), 0);
+  assert_string_equal(unknown, "");
+  assert_int_equal(sb_fault_parse("spex-no-chase", unknown, sizeof unknown),
+                   SB_FAULT_SPEX_NO_CHASE);
+  assert_int_equal(sb_fault_parse(" spex-delay-row, spex-no-chase,", unknown, sizeof unknown),
+                   SB_FAULT_SPEX_NO_CHASE | SB_FAULT_SPEX_DELAY_ROW);
+  assert_string_equal(unknown, "");
+  assert_int_equal(sb_fault_parse("spex-no-chasex,spex-no-chase,typo", unknown, sizeof unknown),
+                   SB_FAULT_SPEX_NO_CHASE);
+  assert_string_equal(unknown, "spex-no-chasex,typo");
+  /* the test binary runs without the variable: nothing is broken */
+  assert_null(getenv(SB_FAULT_ENV));
+  assert_false(sb_fault_active(SB_FAULT_SPEX_NO_CHASE));
+  assert_string_equal(sb_fault_names(), "");
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
+      cmocka_unit_test(test_fault_parse),
       cmocka_unit_test(test_parse_integers),     cmocka_unit_test(test_digest),
       cmocka_unit_test(test_fwht_brute),         cmocka_unit_test(test_fwht_blocked_large),
       cmocka_unit_test(test_mobius_brute),       cmocka_unit_test(test_conversions),

@@ -403,6 +403,79 @@ static void test_lasso_ridge(void **state) {
   gsl_rng_free(r);
 }
 
+/* ---- removal -------------------------------------------------------------- */
+
+/* g(all features kept except those in `rm`, a bit set over n <= 20 features). */
+static double eval_without(const sb_spectrum *g, size_t n, uint32_t rm) {
+  uint64_t x[1];
+  sb_mask_fill(x, n);
+  x[0] &= ~(uint64_t)rm;
+  return sb_spectrum_eval(g, x);
+}
+
+/* The removal curve against brute force: exact search = the best r-subset of all
+ * (first in lexicographic order on ties), greedy = nested best extensions; the true
+ * change is read from the dataset and normalised by |f(all) - f(∅)|. */
+static void test_removal_brute_force(void **state) {
+  (void)state;
+  sb_dataset *d = open_ok("fourier:n=10,k=12,degree=3,seed=5");
+  const size_t n = 10, R = 4;
+  /* the surrogate: the truth with every other coefficient halved (so it ranks differently) */
+  sb_spectrum *g = sb_spectrum_clone(d->truth);
+  assert_non_null(g);
+  for (size_t i = 0; i < g->count; i += 2) g->values[i] *= 0.5;
+  uint64_t z[1] = {0};
+  double fall = eval_without(d->truth, n, 0), f0 = sb_spectrum_eval(d->truth, z);
+  double g1 = eval_without(g, n, 0), scale = fabs(fall - f0);
+  sb_removal ex, gr;
+  sb_error err = {0};
+  assert_int_equal(sb_removal_compute(d, g, R, 1000000, &ex, &err), SB_OK);
+  assert_int_equal(sb_removal_compute(d, g, R, 0, &gr, &err), SB_OK);
+  assert_int_equal(ex.R, R);
+  assert_close(ex.scale, scale, 1e-12);
+  uint32_t greedy = 0;
+  for (size_t r = 1; r <= R; r++) {
+    /* exact: the best of every subset of size r (no ties with these coefficients) */
+    double best = -1;
+    uint32_t best_set = 0;
+    for (uint32_t S = 0; S < (1u << n); S++) {
+      if ((size_t)__builtin_popcount(S) != r) continue;
+      double p = fabs(g1 - eval_without(g, n, S));
+      if (p > best + 1e-12) best = p, best_set = S;
+    }
+    assert_true(ex.exact[r - 1]);
+    assert_close(ex.predicted[r - 1], best / scale, 1e-9);
+    assert_close(ex.change[r - 1], fabs(fall - eval_without(d->truth, n, best_set)) / scale,
+                 1e-9);
+    /* greedy: extend the previous set by the best single feature */
+    double gb = -1;
+    uint32_t add = 0;
+    for (size_t i = 0; i < n; i++) {
+      if (greedy & (1u << i)) continue;
+      double p = fabs(g1 - eval_without(g, n, greedy | (1u << i)));
+      if (p > gb) gb = p, add = 1u << i;
+    }
+    greedy |= add;
+    assert_false(gr.exact[r - 1]);
+    assert_close(gr.predicted[r - 1], gb / scale, 1e-9);
+    assert_close(gr.change[r - 1], fabs(fall - eval_without(d->truth, n, greedy)) / scale, 1e-9);
+    assert_true(gr.predicted[r - 1] <= ex.predicted[r - 1] + 1e-12); /* exact is the optimum */
+  }
+  assert_close(gr.predicted[0], ex.predicted[0], 1e-12); /* r = 1: the same search */
+  /* exact while C(n, r) <= exact_max, greedy beyond: C(10,1) = 10, C(10,2) = 45 */
+  sb_removal mix;
+  assert_int_equal(sb_removal_compute(d, g, R, 45, &mix, &err), SB_OK);
+  assert_true(mix.exact[0] && mix.exact[1] && !mix.exact[2] && !mix.exact[3]);
+  /* R is capped at n; the surrogate = the truth predicts the true change exactly */
+  sb_removal self;
+  assert_int_equal(sb_removal_compute(d, d->truth, 64, 1000000, &self, &err), SB_OK);
+  assert_int_equal(self.R, n);
+  for (size_t r = 1; r <= n; r++) assert_close(self.predicted[r - 1], self.change[r - 1], 1e-9);
+  assert_close(self.change[n - 1], 1.0, 1e-9); /* removing everything: f(∅) */
+  sb_spectrum_free(g);
+  sb_dataset_free(d);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_fourier_generator),      cmocka_unit_test(test_snr_and_noise_determinism),
@@ -413,6 +486,7 @@ int main(void) {
       cmocka_unit_test(test_r2_parseval_empty_coefficient),
       cmocka_unit_test(test_r2_extreme_values),
       cmocka_unit_test(test_dataset_identity),
+      cmocka_unit_test(test_removal_brute_force),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
