@@ -116,16 +116,24 @@ static void target_row(const sb_summary *s, const size_t *idx, size_t m, double 
   row->r2_at_budget = isfinite(best) ? best : NAN;
 }
 
+/* Room for one row per cell (`size` bytes each) and the cell indices of a curve. */
+static int alloc_rows(const sb_summary *s, size_t size, void **rows, size_t **idx,
+                      sb_error *err) {
+  *rows = calloc(s->n_cells + 1, size);
+  *idx = calloc(s->n_cells + 1, sizeof **idx);
+  if (*rows && *idx) return SB_OK;
+  free(*rows), free(*idx);
+  *rows = NULL, *idx = NULL;
+  return sb_error_set(err, SB_ENOMEM, "out of memory");
+}
+
 int sb_targets_build(const sb_summary *s, double target, int exact, sb_target_row **out,
                      size_t *n, sb_error *err) {
   *out = NULL;
   *n = 0;
-  sb_target_row *rows = calloc(s->n_cells + 1, sizeof *rows);
-  size_t *idx = calloc(s->n_cells + 1, sizeof *idx);
-  if (!rows || !idx) {
-    free(rows), free(idx);
-    return sb_error_set(err, SB_ENOMEM, "out of memory");
-  }
+  sb_target_row *rows;
+  size_t *idx;
+  if (alloc_rows(s, sizeof *rows, (void **)&rows, &idx, err)) return SB_ENOMEM;
   size_t nr = 0;
   for (size_t k = 0; k < s->n_cells; k++) {
     const sb_summary_cell *c = &s->cells[k];
@@ -145,12 +153,9 @@ int sb_targets_build(const sb_summary *s, double target, int exact, sb_target_ro
 int sb_slopes_build(const sb_summary *s, sb_slope_row **out, size_t *n, sb_error *err) {
   *out = NULL;
   *n = 0;
-  sb_slope_row *rows = calloc(s->n_cells + 1, sizeof *rows);
-  size_t *idx = calloc(s->n_cells + 1, sizeof *idx);
-  if (!rows || !idx) {
-    free(rows), free(idx);
-    return sb_error_set(err, SB_ENOMEM, "out of memory");
-  }
+  sb_slope_row *rows;
+  size_t *idx;
+  if (alloc_rows(s, sizeof *rows, (void **)&rows, &idx, err)) return SB_ENOMEM;
   size_t nr = 0;
   for (size_t k = 0; k < s->n_cells; k++) {
     const sb_summary_cell *c = &s->cells[k];

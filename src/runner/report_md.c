@@ -39,6 +39,18 @@ static void thousands(char *buf, size_t len, size_t v) {
   buf[o] = '\0';
 }
 
+/* The budget columns of a table header (after its first column) and the rule line. */
+static void budget_columns(FILE *fp, const size_t *budgets, size_t nb) {
+  for (size_t b = 0; b < nb; b++) {
+    char t[32];
+    thousands(t, sizeof t, budgets[b]);
+    fprintf(fp, " %s |", t);
+  }
+  fprintf(fp, "\n|---|");
+  for (size_t b = 0; b < nb; b++) fprintf(fp, "---|");
+  fputc('\n', fp);
+}
+
 static int contains(const char *const *v, size_t n, const char *x) {
   for (size_t i = 0; i < n; i++)
     if (!strcmp(v[i], x)) return 1;
@@ -192,14 +204,7 @@ static int group_table(FILE *fp, const sb_summary *s, sb_run_result *const *res,
               "below the budget; [k] = reason k under *Runs not ok*\n\n",
           exact ? "Exact R² (Parseval, all 2^n masks)" : "Held-out R²", per_cell);
   fprintf(fp, "| algorithm |");
-  for (size_t b = 0; b < nb; b++) {
-    char t[32];
-    thousands(t, sizeof t, budgets[b]);
-    fprintf(fp, " %s |", t);
-  }
-  fprintf(fp, "\n|---|");
-  for (size_t b = 0; b < nb; b++) fprintf(fp, "---|");
-  fputc('\n', fp);
+  budget_columns(fp, budgets, nb);
   int published = 0;
   for (size_t l = 0; l < nl; l++) {
     fputs("| ", fp);
@@ -347,14 +352,7 @@ static void recovery_table(FILE *fp, const sb_summary *s, const char *group) {
       budgets[j] = budgets[j - 1];
       budgets[j - 1] = t;
     }
-  for (size_t b = 0; b < nb; b++) {
-    char t[32];
-    thousands(t, sizeof t, budgets[b]);
-    fprintf(fp, " %s |", t);
-  }
-  fprintf(fp, "\n|---|");
-  for (size_t b = 0; b < nb; b++) fprintf(fp, "---|");
-  fputc('\n', fp);
+  budget_columns(fp, budgets, nb);
   for (size_t k = 0; k < s->n_cells; k++) {
     const sb_summary_cell *c = &s->cells[k];
     int first = 1; /* one row per label, at its first cell */
