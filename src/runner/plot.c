@@ -361,10 +361,10 @@ static int write_gp(const char *path, const fig_kind *k, const sb_report_meta *m
                m->name, k->what, m->plot_exact ? "exact" : "held-out",
                m->plot_exact ? "Parseval" : sb_heldout_dist_name(m->heldout_dist),
                clipped ? "; ▼ = median below the axis" : "");
+    else if (k == &KINDS[FIG_RECOVERY]) /* a fraction of runs: no median, no band */
+      snprintf(title, sizeof title, "%s: %s", m->name, k->what);
     else
-      snprintf(title, sizeof title, "%s: %s (median%s)", m->name, k->what,
-               k == &KINDS[FIG_RECOVERY] ? " over runs = the fraction"
-                                         : " and interquartile band");
+      snprintf(title, sizeof title, "%s: %s (median and interquartile band)", m->name, k->what);
     fprintf(fp, "set multiplot layout %zu,%zu title ", rows, cols);
     gp_str(fp, title);
     fprintf(fp, " noenhanced\n");
