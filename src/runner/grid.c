@@ -251,7 +251,8 @@ void sb_points_clear(sb_points *pts) {
     free(pts->ds[i].group), free(pts->ds[i].spec), free(pts->ds[i].key);
   free(pts->ds);
   for (size_t i = 0; i < pts->n_algo; i++)
-    free(pts->algo[i].label), free(pts->algo[i].params), free(pts->algo[i].budgets);
+    free(pts->algo[i].label), free(pts->algo[i].params), free(pts->algo[i].budgets),
+        free(pts->algo[i].content);
   free(pts->algo);
   memset(pts, 0, sizeof *pts);
 }
@@ -524,7 +525,7 @@ int sb_expand_algorithm(const sb_ini_section *s, const char *label, const char *
   const size_t *use = nb ? budgets : def_budgets;
   size_t cnt = nb ? nb : n_def_budgets;
   for (size_t p = 0; p < np && rc == SB_OK; p++) {
-    char *params = NULL, *lab = NULL, *full = NULL, *canon = NULL;
+    char *params = NULL, *lab = NULL, *full = NULL, *canon = NULL, *content = NULL;
     sb_params *pp = NULL;
     size_t *bud = NULL;
     if (grid_point(&g, p, &params, &lab)) {
@@ -533,6 +534,8 @@ int sb_expand_algorithm(const sb_ini_section *s, const char *label, const char *
     }
     if ((rc = sb_params_parse(params, t->params, owner, &pp, &e2)))
       rc = sb_error_set(err, rc, "%s:%d: %s", path, s->line, e2.msg);
+    else if (t->content_key && (rc = t->content_key(pp, &content, &e2)))
+      rc = sb_error_set(err, rc, "%s:%d: [algorithm %s] %s", path, s->line, label, e2.msg);
     sb_algo_point *na = rc ? NULL : sb_grow(pts->algo, pts->n_algo, sizeof *na);
     if (!rc) {
       canon = sb_params_canonical(pp);
@@ -545,9 +548,9 @@ int sb_expand_algorithm(const sb_ini_section *s, const char *label, const char *
     if (!rc) {
       pts->algo = na;
       memcpy(bud, use, cnt * sizeof *bud);
-      na[pts->n_algo++] = (sb_algo_point){t, full, canon, bud, cnt, s->line};
+      na[pts->n_algo++] = (sb_algo_point){t, full, canon, content, bud, cnt, s->line};
     } else {
-      free(canon), free(bud), free(full);
+      free(canon), free(bud), free(full), free(content);
     }
     sb_params_free(pp);
     free(params);
