@@ -154,6 +154,18 @@ static void grid_clear(grid *g) {
   g->n = 0;
 }
 
+/* Axes in the order of the parameter table (stable): a dataset's spec, and so its
+ * identity and generator seeds, does not depend on the order its keys are written
+ * in the config. */
+static void grid_sort_by_table(grid *g) {
+  for (size_t i = 1; i < g->n; i++)
+    for (size_t j = i; j > 0 && g->ax[j - 1].def > g->ax[j].def; j--) {
+      grid_axis t = g->ax[j];
+      g->ax[j] = g->ax[j - 1];
+      g->ax[j - 1] = t;
+    }
+}
+
 /* Number of grid points, saturating at SIZE_MAX (never wraps). */
 static size_t grid_points(const grid *g) {
   size_t total = 1;
@@ -424,6 +436,7 @@ static int expand_params(const sb_ini_section *s, const sb_dataset_family *fam, 
       rc = sb_error_set(err, SB_EINVAL, "%s:%d: [dataset %s] needs '%s' (%s)", path, s->line,
                         label, d->name, d->help);
   }
+  grid_sort_by_table(&g);
   int fam_has_seed = 0;
   for (const sb_param_def *d = fam->params; d && d->name; d++) fam_has_seed |= !strcmp(d->name, "seed");
   size_t np = grid_points(&g), base = pts->n_ds;
