@@ -95,6 +95,12 @@ typedef struct sb_algo_type {
    * cross the budget fails as a batch does (earlier chunks stay counted). */
   size_t (*design_count)(const void *state);
   int (*design_chunk)(const void *state, size_t first, sb_masks *out, sb_error *err);
+  /* Optional.  What else the algorithm's numbers depend on besides its parameters
+   * (the `external` program's files: their content digest).  *out (caller frees)
+   * goes into the run identity as "algo_content", so a stored result is rerun when
+   * it changes; *out = NULL when there is nothing.  Called once per configured
+   * algorithm point when the config is loaded. */
+  int (*content_key)(const sb_params *params, char **out, sb_error *err);
 } sb_algo_type;
 
 /* The surrogate is the exact transform of all 2^n answers, not an estimate (so

@@ -25,6 +25,7 @@
 #include "algos/baseline_util.h"
 #include "algos/common.h"
 #include "algos/external_proc.h"
+#include "core/cmdfiles.h"
 #include "core/seed.h"
 #include "core/timer.h"
 
@@ -47,6 +48,15 @@ static int external_check(const sb_algo_ctx *ctx, sb_error *err) {
   if (!cmd || !*cmd) return sb_error_set(err, SB_EINVAL, "external: cmd is empty");
   if (!(t > 0)) return sb_error_set(err, SB_EINVAL, "external: timeout = %g: expected > 0 seconds", t);
   return SB_OK;
+}
+
+/* The program's files (script, binary, interpreter) by content: an edited
+ * program's stored results are rerun, not reused (sb_algo_type.content_key). */
+static int external_content_key(const sb_params *params, char **out, sb_error *err) {
+  const char *cmd = sb_params_str(params, "cmd");
+  int rc = sb_cmd_files_key(cmd ? cmd : "", out, err);
+  if (rc) sb_error_prefix(err, "external program %s", cmd);
+  return rc;
 }
 
 /* ==== the built-in designs a program may ask for ========================== */
@@ -480,4 +490,5 @@ const sb_algo_type sb_algo_external = {
     .params = external_params,
     .check = external_check,
     .run = external_run,
+    .content_key = external_content_key,
 };

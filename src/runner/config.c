@@ -305,7 +305,10 @@ char *sb_run_identity_removal(const sb_run_def *rd, size_t heldout, sb_heldout_d
             json_object_set_new(j, "heldout_dist", json_string(sb_heldout_dist_name(dist))) ||
             /* only when shared: an unshared run's identity is what it always was */
             (rd->shared_seed &&
-             json_object_set_new(j, "shared_design_seed", hex_seed(rd->shared_seed)));
+             json_object_set_new(j, "shared_design_seed", hex_seed(rd->shared_seed))) ||
+            /* only for algorithms with a content key (external programs) */
+            (rd->algo_content &&
+             json_object_set_new(j, "algo_content", json_string(rd->algo_content)));
   if (removal)
     bad = bad || json_object_set_new(j, "removal", json_integer((json_int_t)removal)) ||
           json_object_set_new(j, "removal_exact_max", json_integer((json_int_t)removal_exact_max));
@@ -337,6 +340,7 @@ static int make_run(sb_config *c, sb_run_def *rd, const sb_ds_point *d, const sb
   rd->algo = a->type;
   rd->algo_label = strdup(a->label);
   rd->algo_params = strdup(a->params);
+  if (a->content && !(rd->algo_content = strdup(a->content))) return SB_ENOMEM;
   rd->budget = budget;
   rd->repetition = rep;
   if (!rd->group || !rd->dataset_spec || !rd->dataset_key || !rd->family || !rd->algo_label ||
@@ -479,7 +483,7 @@ void sb_config_free(sb_config *c) {
   for (size_t i = 0; i < c->n_runs; i++) {
     sb_run_def *r = &c->runs[i];
     free(r->group), free(r->dataset_spec), free(r->family), free(r->algo_label);
-    free(r->algo_params), free(r->id), free(r->dataset_key), free(r->identity);
+    free(r->algo_params), free(r->algo_content), free(r->id), free(r->dataset_key), free(r->identity);
   }
   free(c->runs);
   free(c->path), free(c->text), free(c->name), free(c->description);

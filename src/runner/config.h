@@ -66,6 +66,7 @@ typedef struct sb_run_def {
   const sb_algo_type *algo;
   char *algo_label;   /* section label + varying params, e.g. "spex[decoder=hard]" */
   char *algo_params;  /* canonical "k=v,..." */
+  char *algo_content; /* sb_algo_type.content_key (e.g. a program's digest), or NULL */
   size_t budget;
   size_t repetition;
   uint64_t seed;        /* run seed */
@@ -123,7 +124,8 @@ void sb_run_seeds(uint64_t master, const char *dataset_key, size_t instance,
  * algorithm and its canonical parameters, the budget, the repetition, the three
  * seeds, the held-out count and distribution, and the shared design's seed when
  * the run draws from one (`shared_design = true`; absent otherwise, so results of
- * the two modes are never reused for each other).  Stored in every result; a stored
+ * the two modes are never reused for each other), and the algorithm's content key
+ * when it has one (an external program's files).  Stored in every result; a stored
  * result is reused only if its identity is equal.  Caller frees; NULL if out of
  * memory. */
 char *sb_run_identity(const sb_run_def *rd, size_t heldout, sb_heldout_dist dist);

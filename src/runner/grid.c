@@ -154,6 +154,18 @@ static void grid_clear(grid *g) {
   g->n = 0;
 }
 
+/* Axes in the order of the parameter table (stable): a dataset's spec, and so its
+ * identity and generator seeds, does not depend on the order its keys are written
+ * in the config. */
+static void grid_sort_by_table(grid *g) {
+  for (size_t i = 1; i < g->n; i++)
+    for (size_t j = i; j > 0 && g->ax[j - 1].def > g->ax[j].def; j--) {
+      grid_axis t = g->ax[j];
+      g->ax[j] = g->ax[j - 1];
+      g->ax[j - 1] = t;
+    }
+}
+
 /* Number of grid points, saturating at SIZE_MAX (never wraps). */
 static size_t grid_points(const grid *g) {
   size_t total = 1;
@@ -251,7 +263,8 @@ void sb_points_clear(sb_points *pts) {
     free(pts->ds[i].group), free(pts->ds[i].spec), free(pts->ds[i].key);
   free(pts->ds);
   for (size_t i = 0; i < pts->n_algo; i++)
-    free(pts->algo[i].label), free(pts->algo[i].params), free(pts->algo[i].budgets);
+    free(pts->algo[i].label), free(pts->algo[i].params), free(pts->algo[i].budgets),
+        free(pts->algo[i].content);
   free(pts->algo);
   memset(pts, 0, sizeof *pts);
 }
@@ -423,6 +436,7 @@ static int expand_params(const sb_ini_section *s, const sb_dataset_family *fam, 
       rc = sb_error_set(err, SB_EINVAL, "%s:%d: [dataset %s] needs '%s' (%s)", path, s->line,
                         label, d->name, d->help);
   }
+  grid_sort_by_table(&g);
   int fam_has_seed = 0;
   for (const sb_param_def *d = fam->params; d && d->name; d++) fam_has_seed |= !strcmp(d->name, "seed");
   size_t np = grid_points(&g), base = pts->n_ds;
@@ -524,7 +538,7 @@ int sb_expand_algorithm(const sb_ini_section *s, const char *label, const char *
   const size_t *use = nb ? budgets : def_budgets;
   size_t cnt = nb ? nb : n_def_budgets;
   for (size_t p = 0; p < np && rc == SB_OK; p++) {
-    char *params = NULL, *lab = NULL, *full = NULL, *canon = NULL;
+    char *params = NULL, *lab = NULL, *full = NULL, *canon = NULL, *content = NULL;
     sb_params *pp = NULL;
     size_t *bud = NULL;
     if (grid_point(&g, p, &params, &lab)) {
@@ -533,6 +547,8 @@ int sb_expand_algorithm(const sb_ini_section *s, const char *label, const char *
     }
     if ((rc = sb_params_parse(params, t->params, owner, &pp, &e2)))
       rc = sb_error_set(err, rc, "%s:%d: %s", path, s->line, e2.msg);
+    else if (t->content_key && (rc = t->content_key(pp, &content, &e2)))
+      rc = sb_error_set(err, rc, "%s:%d: [algorithm %s] %s", path, s->line, label, e2.msg);
     sb_algo_point *na = rc ? NULL : sb_grow(pts->algo, pts->n_algo, sizeof *na);
     if (!rc) {
       canon = sb_params_canonical(pp);
@@ -545,9 +561,9 @@ int sb_expand_algorithm(const sb_ini_section *s, const char *label, const char *
     if (!rc) {
       pts->algo = na;
       memcpy(bud, use, cnt * sizeof *bud);
-      na[pts->n_algo++] = (sb_algo_point){t, full, canon, bud, cnt, s->line};
+      na[pts->n_algo++] = (sb_algo_point){t, full, canon, content, bud, cnt, s->line};
     } else {
-      free(canon), free(bud), free(full);
+      free(canon), free(bud), free(full), free(content);
     }
     sb_params_free(pp);
     free(params);

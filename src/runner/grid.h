@@ -57,6 +57,7 @@ typedef struct sb_algo_point {
   const sb_algo_type *type;
   char *label;    /* section label + varying parameters, e.g. "fb[order=2]" */
   char *params;   /* canonical "k=v,..." */
+  char *content;  /* sb_algo_type.content_key, or NULL */
   size_t *budgets;
   size_t n_budgets;
   int line;       /* the section's line */

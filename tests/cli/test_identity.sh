@@ -99,6 +99,50 @@ stale older_result 's/seed = 3/seed = 3/' "it was stored before run identities"
 results_valid "$TMP/r1" "len(rows) == 4" "all(r['status'] == 'ok' for r in rows)" >/dev/null \
   && ok "after the reruns: 4 valid rows" || fail "after the reruns: invalid results"
 
+# --- an external program edited under the same command: rerun (algo_content)
+SRC="${SB_SOURCE_DIR:-$(cd "$(dirname "$0")/../.." && pwd)}"
+if [ -x /usr/bin/python3 ]; then
+  cat > "$TMP/prog.py" <<EOF
+import runpy, sys
+sys.path.insert(0, "$SRC/python")
+runpy.run_path("$SRC/examples/external/pairwise.py", run_name="__main__")
+EOF
+  cat > "$TMP/ext.ini" <<EOF
+[experiment]
+name = ext
+budgets = 40
+heldout = 300
+[dataset d]
+family = fourier
+n = 8
+k = 6
+degree = 2
+[algorithm prog]
+algo = external
+cmd = /usr/bin/python3 $TMP/prog.py
+EOF
+  run "$TMP/ext.ini" --out "$TMP/ext" && ok "external program: first run" || fail "external first run: $(cat "$TMP/err")"
+  run "$TMP/ext.ini" --out "$TMP/ext" && grep -q "1 of 1 runs already done" "$TMP/err" \
+    && ok "external program unchanged: reused" || fail "external unchanged: $(cat "$TMP/err")"
+  echo "# edited" >> "$TMP/prog.py"
+  run "$TMP/ext.ini" --out "$TMP/ext" && grep -q "1 stored result is not the same run.*algo_content changed" "$TMP/err" \
+    && ok "external program edited: rerun, reason given" || fail "external edited: $(cat "$TMP/err")"
+fi
+
+# --- a dataset's keys in another order: the same dataset (spec, seeds, numbers)
+keyorder() { # DIR KEYS...
+  local d=$1; shift
+  { printf '[experiment]\nname = ko\nbudgets = 40\nheldout = 200\n[dataset d]\nfamily = fourier\ninstances = 2\n'
+    printf '%s\n' "$@"; printf '[algorithm faith-banzhaf]\n'; } > "$TMP/$d.ini"
+  run "$TMP/$d.ini" --out "$TMP/$d" || fail "key order $d: $(cat "$TMP/err")"
+  col "$TMP/$d/runs.csv" dataset_spec seed r2_heldout r2_exact > "$TMP/$d.cols"
+}
+keyorder ko1 "n = 8" "k = 5" "degree = 2, 3"
+keyorder ko2 "degree = 2, 3" "k = 5" "n = 8"
+[ -s "$TMP/ko1.cols" ] && cmp -s "$TMP/ko1.cols" "$TMP/ko2.cols" \
+  && ok "dataset keys in another order: same specs, seeds and R²" \
+  || fail "key order changed the dataset: $(diff "$TMP/ko1.cols" "$TMP/ko2.cols" | head -4)"
+
 # --- repetitions: each repetition its own seed and numbers, one held-out set
 cat > "$TMP/rep.ini" <<'INI'
 [experiment]

@@ -32,7 +32,7 @@ instances = 3
 degree = 2
 [algorithm boom]
 algo = external
-cmd = kill -SEGV $PPID
+cmd = kill -SEGV $(awk '{print $4}' /proc/$PPID/stat)
 INI
 "$SB" run crash.ini --out cserial --jobs 2 --quiet 2>/dev/null
 mpi 3 120 run crash.ini --out cmpi --jobs 1 --quiet 2>cmpi.err && ok "crash: sweep finishes" || fail "crash: $(tail -5 cmpi.err)"

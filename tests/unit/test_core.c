@@ -12,6 +12,7 @@
 #include "testutil.h"
 #include <sys/stat.h>
 
+#include "core/cmdfiles.h"
 #include "core/digest.h"
 #include "core/fault.h"
 #include "core/comb.h"
@@ -403,6 +404,45 @@ static void test_parse_integers(void **state) {
 
 /* SHA-256 (FIPS 180-4 test vectors) and file digests: a copy has the same digest,
  * a FIFO is refused without blocking. */
+/* The files a command runs, by content: the first word through $PATH, other
+ * words that name files (quotes group words), nothing for a command of none. */
+static void test_cmd_files(void **state) {
+  (void)state;
+  const char *dir = sb_test_tmpdir();
+  char prog[512], spaced[512], cmd[1200];
+  snprintf(prog, sizeof prog, "%s/prog.py", dir);
+  snprintf(spaced, sizeof spaced, "%s/a b", dir);
+  for (int k = 0; k < 2; k++) {
+    FILE *fp = fopen(k ? spaced : prog, "wb");
+    assert_non_null(fp);
+    fputs("abc", fp);
+    fclose(fp);
+  }
+  sb_error err;
+  char *key = NULL;
+  snprintf(cmd, sizeof cmd, "sh %s --opt x \"%s\"", prog, spaced);
+  assert_int_equal(sb_cmd_files_key(cmd, &key, &err), SB_OK);
+  assert_non_null(key);
+  char want[1200];
+  assert_int_equal(strncmp(key, "sh=", 3), 0); /* found through $PATH */
+  snprintf(want, sizeof want, " %s=ba7816bf8f01cfea", prog);
+  assert_non_null(strstr(key, want));
+  snprintf(want, sizeof want, " %s=ba7816bf8f01cfea", spaced);
+  assert_non_null(strstr(key, want));
+  assert_null(strstr(key, "--opt"));
+  char *before = key;
+  FILE *fp = fopen(prog, "ab"); /* edited: another key */
+  fputs("d", fp);
+  fclose(fp);
+  assert_int_equal(sb_cmd_files_key(cmd, &key, &err), SB_OK);
+  assert_string_not_equal(key, before);
+  free(before), free(key);
+  assert_int_equal(sb_cmd_files_key("no-such-program-xyz --flag", &key, &err), SB_OK);
+  assert_null(key);
+  assert_int_equal(sb_cmd_files_key("", &key, &err), SB_OK);
+  assert_null(key);
+}
+
 static void test_digest(void **state) {
   (void)state;
   char hex[SB_SHA256_HEX];
@@ -529,7 +569,7 @@ static void test_fault_parse(void **state) {
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_fault_parse),
-      cmocka_unit_test(test_parse_integers),     cmocka_unit_test(test_digest),
+      cmocka_unit_test(test_parse_integers),     cmocka_unit_test(test_digest), cmocka_unit_test(test_cmd_files),
       cmocka_unit_test(test_fwht_brute),         cmocka_unit_test(test_fwht_blocked_large),
       cmocka_unit_test(test_mobius_brute),       cmocka_unit_test(test_conversions),
       cmocka_unit_test(test_eval_large_n),       cmocka_unit_test(test_spectrum_json_topk),
