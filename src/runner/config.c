@@ -13,6 +13,7 @@
 #include <jansson.h>
 
 #include "core/digest.h"
+#include "core/fault.h"
 #include "core/fsutil.h"
 #include "core/seed.h"
 #include "data/dataset.h"
@@ -309,6 +310,10 @@ char *sb_run_identity_removal(const sb_run_def *rd, size_t heldout, sb_heldout_d
             /* only for algorithms with a content key (external programs) */
             (rd->algo_content &&
              json_object_set_new(j, "algo_content", json_string(rd->algo_content)));
+  /* a run made with the test-only fault switch set (core/fault.h) is never reused
+   * for a real one, nor the other way round */
+  const char *faults = sb_fault_names();
+  if (*faults) bad = bad || json_object_set_new(j, "fault_injection", json_string(faults));
   if (removal)
     bad = bad || json_object_set_new(j, "removal", json_integer((json_int_t)removal)) ||
           json_object_set_new(j, "removal_exact_max", json_integer((json_int_t)removal_exact_max));

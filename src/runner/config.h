@@ -125,7 +125,8 @@ void sb_run_seeds(uint64_t master, const char *dataset_key, size_t instance,
  * seeds, the held-out count and distribution, and the shared design's seed when
  * the run draws from one (`shared_design = true`; absent otherwise, so results of
  * the two modes are never reused for each other), and the algorithm's content key
- * when it has one (an external program's files).  Stored in every result; a stored
+ * when it has one (an external program's files), and the test-only fault switch
+ * when it is set (core/fault.h).  Stored in every result; a stored
  * result is reused only if its identity is equal.  Caller frees; NULL if out of
  * memory. */
 char *sb_run_identity(const sb_run_def *rd, size_t heldout, sb_heldout_dist dist);

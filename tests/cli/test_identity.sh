@@ -96,6 +96,13 @@ for p in glob.glob(sys.argv[1] + "/*.json"):
     j = json.load(open(p)); del j["identity"]; json.dump(j, open(p, "w"))
 PY
 stale older_result 's/seed = 3/seed = 3/' "it was stored before run identities"
+# results made with the test-only fault switch are never reused for real ones, nor back
+SPEXBENCH_TEST_BREAK_ALGORITHMS=spex-no-chase run "$TMP/exp/c.ini" --out "$TMP/r1"
+grep -q '4 stored results are not the same run.*fault_injection changed from (none) to "spex-no-chase"' "$TMP/err" \
+  && ok "fault switch set: stored results rerun" || fail "fault switch set: $(cat "$TMP/err")"
+run "$TMP/exp/c.ini" --out "$TMP/r1"
+grep -q '4 stored results are not the same run.*fault_injection changed from "spex-no-chase" to (none)' "$TMP/err" \
+  && ok "fault switch unset: the broken results rerun" || fail "fault switch unset: $(cat "$TMP/err")"
 results_valid "$TMP/r1" "len(rows) == 4" "all(r['status'] == 'ok' for r in rows)" >/dev/null \
   && ok "after the reruns: 4 valid rows" || fail "after the reruns: invalid results"
 
